@@ -1,0 +1,537 @@
+//! Citations: bibliography files in, formatted citations and reference list
+//! out, through hayagriva and the project's CSL style. Resolved once; both
+//! renderers print the same strings.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use hayagriva::archive::{locales, ArchivedStyle};
+use hayagriva::citationberg::taxonomy::Locator;
+use hayagriva::citationberg::{
+    self, FontStyle, FontVariant, FontWeight, IndependentStyle, Locale, Style, VerticalAlign,
+};
+use hayagriva::types::Person;
+use hayagriva::{
+    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, ElemChild,
+    ElemChildren, ElemMeta, Entry, LocatorPayload, SpecificLocator,
+};
+use serde_json::{json, Value};
+
+use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::model::{CiteMode, Document, Inline, Reference};
+use crate::project::{resolve_inside, yaml_error, Project, TextFile};
+
+/// All entries of all bibliography files.
+pub struct Bibliography {
+    pub entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+    /// Where each key is defined (file, span of the key).
+    pub origins: Vec<(PathBuf, Range<usize>)>,
+}
+
+impl Bibliography {
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.index.get(key).map(|&i| &self.entries[i])
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.key())
+    }
+
+    /// The known key closest to `key`, if reasonably close.
+    pub fn suggest(&self, key: &str) -> Option<&str> {
+        let mut best: Option<(&str, f64)> = None;
+        for k in self.keys() {
+            let score = strsim::jaro_winkler(&key.to_lowercase(), &k.to_lowercase());
+            if score > 0.8 && best.is_none_or(|(_, s)| score > s) {
+                best = Some((k, score));
+            }
+        }
+        best.map(|(k, _)| k)
+    }
+
+    /// `bib` in templates: per key, short author label, year and title.
+    pub fn template_value(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for e in &self.entries {
+            map.insert(e.key().to_string(), entry_summary(e));
+        }
+        Value::Object(map)
+    }
+}
+
+fn family(p: &Person) -> String {
+    match &p.prefix {
+        Some(prefix) => format!("{prefix} {}", p.name),
+        None => p.name.clone(),
+    }
+}
+
+fn entry_summary(e: &Entry) -> Value {
+    let authors: Vec<&Person> = e.authors().map(|a| a.iter().collect()).unwrap_or_default();
+    let truncated = authors.len() >= 3 || authors.iter().any(|p| is_others(p));
+    let listed: Vec<&Person> = authors.iter().copied().filter(|p| !is_others(p)).collect();
+    let short = match listed.as_slice() {
+        [] => e.title().map(|t| t.to_string()).unwrap_or_default(),
+        [a] if !truncated => family(a),
+        [a, b] if !truncated => format!("{} and {}", family(a), family(b)),
+        [a, ..] => format!("{} et al.", family(a)),
+    };
+    json!({
+        "authors_short": short,
+        "authors": listed.iter().map(|p| family(p)).collect::<Vec<_>>(),
+        "year": e.date_any().map(|d| d.year),
+        "title": e.title().map(|t| t.to_string()),
+    })
+}
+
+fn is_others(p: &Person) -> bool {
+    p.name == "others" && p.given_name.is_none()
+}
+
+/// Load every bibliography file; keys must be unique across files.
+pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut bib = Bibliography {
+        entries: Vec::new(),
+        index: HashMap::new(),
+        origins: Vec::new(),
+    };
+    for file in &project.bibliography {
+        match parse_file(file) {
+            Ok(entries) => {
+                for mut entry in entries {
+                    let span = key_span(&file.text, entry.key());
+                    if let Some(&prev) = bib.index.get(entry.key()) {
+                        let (pf, ps) = &bib.origins[prev];
+                        let (pl, _) =
+                            crate::diag::line_col(project.sources.get(pf).unwrap_or(""), ps.start);
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "duplicate bibliography key `{}`",
+                                entry.key()
+                            ))
+                            .at(&file.path, span)
+                            .with_note(format!("first defined in {}:{pl}", pf.display())),
+                        );
+                        continue;
+                    }
+                    expand_others(&mut entry, style);
+                    bib.index.insert(entry.key().to_string(), bib.entries.len());
+                    bib.origins.push((file.path.clone(), span));
+                    bib.entries.push(entry);
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(bib)
+    }
+}
+
+fn parse_file(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
+    let ext = file
+        .path
+        .extension()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "bib" => match hayagriva::io::from_biblatex_str(&file.text) {
+            Ok(lib) => Ok(lib.iter().cloned().collect()),
+            Err(errors) => {
+                let first = errors.into_iter().next();
+                let (msg, span) = match first {
+                    Some(hayagriva::io::BibLaTeXError::Parse(e)) => {
+                        (format!("invalid BibTeX: {}", e.kind), e.span)
+                    }
+                    Some(hayagriva::io::BibLaTeXError::Type(e)) => {
+                        (format!("invalid BibTeX field: {}", e.kind), e.span)
+                    }
+                    None => ("invalid BibTeX".to_string(), 0..1),
+                };
+                Err(Diagnostic::error(msg).at(&file.path, span))
+            }
+        },
+        "yaml" | "yml" => hayagriva::io::from_yaml_str(&file.text)
+            .map(|lib| lib.iter().cloned().collect())
+            .map_err(|e| yaml_error(&e, &file.path, &file.text)),
+        _ => Err(Diagnostic::error(
+            "unsupported bibliography format (use .bib or hayagriva .yaml)",
+        )
+        .in_file(&file.path)),
+    }
+}
+
+/// Span of an entry's key in its file.
+fn key_span(text: &str, key: &str) -> Range<usize> {
+    for pat in [
+        format!("{{{key},"),
+        format!("{{{key} "),
+        format!("\n{key}:"),
+    ] {
+        if let Some(i) = text.find(&pat) {
+            let start = i + 1;
+            return start..start + key.len();
+        }
+    }
+    0..1
+}
+
+/// A BibTeX author list ending in `and others` means the printed list was cut
+/// ("et al."). hayagriva would print "others" as a name, so the marker is
+/// replaced by unnamed placeholders up to the style's et-al threshold; the
+/// style then prints the listed names followed by its "et al." term.
+fn expand_others(entry: &mut Entry, style: &IndependentStyle) {
+    let Some(authors) = entry.authors() else {
+        return;
+    };
+    if !authors.last().is_some_and(is_others) {
+        return;
+    }
+    let listed: Vec<Person> = authors.iter().filter(|p| !is_others(p)).cloned().collect();
+    let opts = style.bibliography.as_ref().map(|b| &b.name_options);
+    let min = opts
+        .and_then(|o| o.et_al_min)
+        .or(style.citation.name_options.et_al_min);
+    let first = opts
+        .and_then(|o| o.et_al_use_first)
+        .or(style.citation.name_options.et_al_use_first);
+    let (Some(min), Some(first)) = (min, first) else {
+        return;
+    };
+    if first as usize > listed.len() {
+        return;
+    }
+    let mut padded = listed;
+    while padded.len() < min as usize {
+        if let Ok(p) = Person::from_strings(vec!["Unlisted", "A."]) {
+            padded.push(p);
+        } else {
+            return;
+        }
+    }
+    entry.set_authors(padded);
+}
+
+/// The project's citation style: an archive name or a `.csl` path.
+pub fn load_style(
+    project: &Project,
+    theme_csl: Option<(PathBuf, String)>,
+) -> Result<IndependentStyle, Diagnostic> {
+    let manifest = Path::new(crate::project::MANIFEST);
+    let manifest_text = project.sources.get(manifest).unwrap_or("");
+    let name = project
+        .meta
+        .csl
+        .clone()
+        .unwrap_or_else(|| "american-medical-association".to_string());
+    let name_span = manifest_text
+        .find(&name)
+        .map_or(0..1, |i| i..i + name.len());
+    if name.ends_with(".csl") {
+        let (rel, text) = match theme_csl {
+            Some(found) => found,
+            None => {
+                let full = resolve_inside(&project.root, &name).map_err(|m| {
+                    Diagnostic::error(format!("citation style path {m}"))
+                        .at(manifest, name_span.clone())
+                })?;
+                let text = std::fs::read_to_string(&full).map_err(|e| {
+                    Diagnostic::error(format!(
+                        "cannot read citation style `{name}`: {}",
+                        crate::project::io_reason(&e)
+                    ))
+                    .at(manifest, name_span.clone())
+                })?;
+                (PathBuf::from(&name), text)
+            }
+        };
+        return parse_style(&text, &rel);
+    }
+    match ArchivedStyle::by_name(&name).map(|s| s.get()) {
+        Some(Style::Independent(s)) => Ok(s),
+        Some(_) => Err(Diagnostic::error(format!("style `{name}` is a dependent style")).at(manifest, name_span)),
+        None => Err(Diagnostic::error(format!(
+            "unknown citation style `{name}`; give a path to a .csl file or a name such as vancouver, apa, american-medical-association, nature, ieee"
+        ))
+        .at(manifest, name_span)),
+    }
+}
+
+pub fn parse_style(text: &str, rel: &Path) -> Result<IndependentStyle, Diagnostic> {
+    match citationberg::Style::from_xml(text) {
+        Ok(Style::Independent(s)) => Ok(s),
+        Ok(Style::Dependent(_)) => Err(Diagnostic::error(
+            "dependent CSL styles are not supported; use the independent parent style",
+        )
+        .in_file(rel)),
+        Err(e) => {
+            let msg = e.to_string();
+            let span = xml_error_span(text, &msg);
+            let d = Diagnostic::error(format!("invalid CSL style: {msg}"));
+            Err(match span {
+                Some(s) => d.at(rel, s),
+                None => d.in_file(rel),
+            })
+        }
+    }
+}
+
+/// XML errors mention a byte position ("at position N") or an element name.
+fn xml_error_span(text: &str, msg: &str) -> Option<Range<usize>> {
+    if let Some(i) = msg.find("position ") {
+        let digits: String = msg[i + 9..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if let Ok(n) = digits.parse::<usize>() {
+            let n = n.min(text.len().saturating_sub(1));
+            return Some(n..n + 1);
+        }
+    }
+    // serde_path_to_error paths like "citation.layout": point at the element.
+    let last = msg
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.'))
+        .find(|w| w.contains('.'))?;
+    let elem = last.rsplit('.').next()?;
+    let pat = format!("<{elem}");
+    text.find(&pat).map(|i| i..i + pat.len())
+}
+
+fn locator_kind(label: &str) -> Locator {
+    match label {
+        "chapter" => Locator::Chapter,
+        "section" => Locator::Section,
+        "figure" => Locator::Figure,
+        "paragraph" => Locator::Paragraph,
+        "volume" => Locator::Volume,
+        "line" => Locator::Line,
+        "note" => Locator::Note,
+        _ => Locator::Page,
+    }
+}
+
+/// Run hayagriva over the citations; `purposes` applies the narrative and
+/// suppress-author forms (author-date styles), else every group is normal.
+fn run_driver(
+    doc: &Document,
+    bib: &Bibliography,
+    style: &IndependentStyle,
+    locale_files: &[Locale],
+    purposes: bool,
+) -> hayagriva::Rendered {
+    let mut driver: BibliographyDriver<Entry> = BibliographyDriver::new();
+    for c in &doc.citations {
+        let items = c
+            .items
+            .iter()
+            .filter_map(|item| {
+                let entry = bib.get(&item.key)?;
+                let locator = item.locator.as_ref().map(|(label, value)| {
+                    SpecificLocator(locator_kind(label), LocatorPayload::Str(value.as_str()))
+                });
+                let mut ci = CitationItem::with_locator(entry, locator);
+                if purposes {
+                    match c.mode {
+                        CiteMode::Narrative => ci = ci.kind(CitePurpose::Prose),
+                        CiteMode::SuppressAuthor => ci = ci.kind(CitePurpose::Year),
+                        CiteMode::Normal => {}
+                    }
+                }
+                Some(ci)
+            })
+            .collect();
+        driver.citation(CitationRequest::from_items(items, style, locale_files));
+    }
+    driver.finish(BibliographyRequest::new(style, None, locale_files))
+}
+
+/// Format every citation of `doc` and its reference list.
+pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle) {
+    let locale_files: Vec<Locale> = locales();
+    let plain = run_driver(doc, bib, style, &locale_files, false);
+    // Numeric styles print numbers; narrative citations then read
+    // "Author [n]" as in Pandoc, and suppress-author changes nothing.
+    let numeric = plain
+        .citations
+        .iter()
+        .any(|c| c.citation.find_meta(&ElemMeta::CitationNumber).is_some());
+    let special = doc.citations.iter().any(|c| c.mode != CiteMode::Normal);
+    let rendered = if numeric || !special {
+        plain
+    } else {
+        run_driver(doc, bib, style, &locale_files, true)
+    };
+    for (c, r) in doc.citations.iter_mut().zip(rendered.citations.iter()) {
+        let keys: Vec<String> = c.items.iter().map(|i| i.key.clone()).collect();
+        let mut inl = convert(&r.citation, Some(&keys));
+        if !numeric && c.mode == CiteMode::SuppressAuthor && !inl.is_empty() {
+            // Purposes drop the style's affixes; restore parentheses.
+            inl.insert(0, Inline::Text("(".into()));
+            inl.push(Inline::Text(")".into()));
+        }
+        if numeric && c.mode == CiteMode::Narrative {
+            if let Some(e) = c.items.first().and_then(|i| bib.get(&i.key)) {
+                let name = entry_summary(e)["authors_short"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                if !name.is_empty() {
+                    inl.insert(0, Inline::Text(format!("{name} ")));
+                }
+            }
+        }
+        c.rendered = inl;
+    }
+    doc.numeric_citations = numeric;
+    let mut cited_by: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in doc.citations.iter().enumerate() {
+        for item in &c.items {
+            let list = cited_by.entry(item.key.as_str()).or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+    }
+    let mut refs = Vec::new();
+    if let Some(b) = rendered.bibliography {
+        for item in b.items {
+            let label = item
+                .first_field
+                .as_ref()
+                .map(|f| convert(&ElemChildren(vec![f.clone()]), None))
+                .unwrap_or_default();
+            refs.push(Reference {
+                cited_by: cited_by.get(item.key.as_str()).cloned().unwrap_or_default(),
+                key: item.key,
+                label,
+                content: trim_inlines(convert(&item.content, None)),
+            });
+        }
+    }
+    doc.references = refs;
+}
+
+fn trim_inlines(mut v: Vec<Inline>) -> Vec<Inline> {
+    if let Some(Inline::Text(t)) = v.first_mut() {
+        *t = t.trim_start().to_string();
+    }
+    if let Some(Inline::Text(t)) = v.last_mut() {
+        *t = t.trim_end().to_string();
+    }
+    v
+}
+
+/// hayagriva's element tree to inline content. Elements tagged as a cited
+/// entry become links to that entry when `keys` is given.
+pub fn convert(children: &ElemChildren, keys: Option<&[String]>) -> Vec<Inline> {
+    let mut out = Vec::new();
+    for child in &children.0 {
+        match child {
+            ElemChild::Text(f) => push_formatted(&mut out, &f.text, &f.formatting),
+            ElemChild::Markup(s) => push_text(&mut out, s),
+            ElemChild::Link { text, url } => {
+                let mut content = Vec::new();
+                push_formatted(&mut content, &text.text, &text.formatting);
+                out.push(Inline::Link {
+                    url: url.clone(),
+                    content,
+                });
+            }
+            ElemChild::Elem(e) => {
+                let inner = convert(&e.children, keys);
+                match (&e.meta, keys) {
+                    (Some(ElemMeta::Entry(i)), Some(keys)) if *i < keys.len() => {
+                        out.push(Inline::RefLink {
+                            key: keys[*i].clone(),
+                            content: inner,
+                        })
+                    }
+                    _ => {
+                        for x in inner {
+                            match x {
+                                Inline::Text(t) => push_text(&mut out, &t),
+                                other => out.push(other),
+                            }
+                        }
+                    }
+                }
+            }
+            ElemChild::Transparent { .. } => {}
+        }
+    }
+    out
+}
+
+fn push_text(out: &mut Vec<Inline>, s: &str) {
+    if s.is_empty() {
+        return;
+    }
+    if let Some(Inline::Text(prev)) = out.last_mut() {
+        prev.push_str(s);
+    } else {
+        out.push(Inline::Text(s.to_string()));
+    }
+}
+
+fn push_formatted(out: &mut Vec<Inline>, text: &str, f: &hayagriva::Formatting) {
+    let mut node = vec![Inline::Text(text.to_string())];
+    if f.font_style == FontStyle::Italic {
+        node = vec![Inline::Emph(node)];
+    }
+    if f.font_weight == FontWeight::Bold {
+        node = vec![Inline::Strong(node)];
+    }
+    if f.font_variant == FontVariant::SmallCaps {
+        node = vec![Inline::SmallCaps(node)];
+    }
+    match f.vertical_align {
+        VerticalAlign::Sup => node = vec![Inline::Sup(node)],
+        VerticalAlign::Sub => node = vec![Inline::Sub(node)],
+        _ => {}
+    }
+    for n in node {
+        match n {
+            Inline::Text(t) => push_text(out, &t),
+            other => out.push(other),
+        }
+    }
+}
+
+/// The `.csl` file named by the project, if it lives in the theme folder and
+/// is overridden there (so `theme/x.csl` works as `csl: theme/x.csl`).
+pub fn project_csl(
+    project: &Project,
+    sources: &mut SourceMap,
+) -> Result<Option<(PathBuf, String)>, Diagnostic> {
+    let Some(name) = project.meta.csl.as_deref() else {
+        return Ok(None);
+    };
+    if !name.ends_with(".csl") {
+        return Ok(None);
+    }
+    let manifest = Path::new(crate::project::MANIFEST);
+    let manifest_text = project.sources.get(manifest).unwrap_or("");
+    let span = manifest_text.find(name).map_or(0..1, |i| i..i + name.len());
+    resolve_inside(&project.root, name).map_err(|m| {
+        Diagnostic::error(format!("citation style path {m}")).at(manifest, span.clone())
+    })?;
+    let rel = PathBuf::from(name);
+    let text = crate::project::read_text(&project.root, &rel, sources).map_err(|d| {
+        if d.span.is_some() {
+            d
+        } else {
+            Diagnostic::error(format!(
+                "cannot read citation style `{name}`: {}",
+                d.message
+            ))
+            .at(manifest, span.clone())
+        }
+    })?;
+    Ok(Some((rel, text)))
+}

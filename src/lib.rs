@@ -1,0 +1,22 @@
+//! galley: a reproducible-manuscript static site generator.
+//!
+//! Pipeline: [`project`] loads the files, [`document`] assembles the
+//! format-neutral [`model`] (with [`template`], [`markdown`], [`cite`],
+//! [`tables`], [`prisma`]), [`html`] renders it, [`output`] writes it.
+//! [`build`] drives the stages for every command.
+
+pub mod build;
+pub mod checks;
+pub mod cite;
+pub mod diag;
+pub mod document;
+pub mod html;
+pub mod markdown;
+pub mod math;
+pub mod model;
+pub mod output;
+pub mod prisma;
+pub mod project;
+pub mod tables;
+pub mod template;
+pub mod theme;

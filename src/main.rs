@@ -1,0 +1,123 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use galley::build::{self, Options};
+use galley::diag::{self, Diagnostics, SourceMap};
+use galley::project;
+
+/// Build a scientific paper kept as plain files into a website, the same
+/// bytes every time.
+#[derive(Parser)]
+#[command(name = "galley", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into public/ (index.html, data, BibTeX, figures).
+    ///
+    /// The build writes into a fresh folder beside the output and swaps it
+    /// in when complete: a failed build leaves the previous output as it was.
+    Build(BuildArgs),
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// Project root (default: the nearest folder above the working directory
+    /// holding manuscript/manuscript.yaml).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Output folder (default: public/ in the project root).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Build only the HTML site.
+    #[arg(long)]
+    html: bool,
+    /// Replace an output folder even if it holds a .git folder or a project.
+    #[arg(long)]
+    force: bool,
+    /// Absolute URL the site will be served from (canonical link, metadata).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+}
+
+fn find_root(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    match given {
+        Some(r) => {
+            if r.join(project::MANIFEST).is_file() {
+                Ok(r)
+            } else {
+                Err(format!("{} holds no {}", r.display(), project::MANIFEST))
+            }
+        }
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+            project::find_root(&cwd).ok_or_else(|| {
+                format!(
+                    "no {} here or in any parent folder (use --root DIR)",
+                    project::MANIFEST
+                )
+            })
+        }
+    }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn print_warnings(w: &Diagnostics, sources: &SourceMap) {
+    if !w.is_empty() {
+        diag::emit(w, sources);
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => {
+            let root = match find_root(args.root) {
+                Ok(r) => r,
+                Err(m) => return usage_error(&m),
+            };
+            let out = args.out.unwrap_or_else(|| root.join("public"));
+            let _ = args.html;
+            let opts = Options {
+                root,
+                out: out.clone(),
+                html: true,
+                force: args.force,
+                base_url: args.base_url,
+            };
+            match build::build(&opts) {
+                Ok(report) => {
+                    print_warnings(&report.warnings, &report.sources);
+                    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                        eprintln!(
+                            "built {} ({} files) in {:.2} s",
+                            out.display(),
+                            report.files.len(),
+                            report.seconds
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(f) => {
+                    diag::emit(&f.diags, &f.sources);
+                    let n = f.diags.errors().count();
+                    eprintln!(
+                        "error: build failed with {n} error{}; {} was left as it was",
+                        if n == 1 { "" } else { "s" },
+                        out.display()
+                    );
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The format-neutral document model shared by the HTML and PDF renderers.
+//!
+//! Everything a reader sees is resolved here once: section numbers, table and
+//! figure numbers, citation texts and the reference list (from hayagriva), so
+//! both outputs print the same strings.
+
+use std::collections::BTreeMap;
+
+/// Inline content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    Text(String),
+    Emph(Vec<Inline>),
+    Strong(Vec<Inline>),
+    Strike(Vec<Inline>),
+    Sup(Vec<Inline>),
+    Sub(Vec<Inline>),
+    SmallCaps(Vec<Inline>),
+    Code(String),
+    /// LaTeX source of a formula.
+    Math {
+        tex: String,
+        display: bool,
+    },
+    Link {
+        url: String,
+        content: Vec<Inline>,
+    },
+    Image {
+        src: String,
+        alt: String,
+    },
+    /// A citation group; index into [`Document::citations`].
+    Cite(usize),
+    /// Part of a formatted citation that points at one reference entry.
+    RefLink {
+        key: String,
+        content: Vec<Inline>,
+    },
+    /// A cross-reference to a section, table, figure or equation id.
+    XRef(String),
+    /// Footnote reference; index into [`Document::footnotes`].
+    Note(usize),
+    SoftBreak,
+    LineBreak,
+}
+
+/// Block content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Heading(Heading),
+    Para(Vec<Inline>),
+    /// Text of a tight list item (no paragraph spacing).
+    Plain(Vec<Inline>),
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
+    Quote(Vec<Block>),
+    Code {
+        lang: String,
+        text: String,
+    },
+    Table(Box<Table>),
+    Figure(Box<Figure>),
+    Rule,
+    /// Raw HTML the project allowed (`allow_html: true`); ignored by the PDF.
+    Html(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heading {
+    /// 1 = section, 2 = subsection, ...
+    pub level: u8,
+    pub id: String,
+    /// "2.3"; empty when unnumbered.
+    pub number: String,
+    pub content: Vec<Inline>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub align: Option<Align>,
+    /// Fraction of the table width.
+    pub width: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderCell {
+    pub content: Vec<Inline>,
+    pub colspan: usize,
+    pub rowspan: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub key: String,
+    pub label: String,
+    /// Theme class: good, warn, bad, or any word.
+    pub tone: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Blocks(Vec<Block>),
+    Mark(Mark),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Group(Vec<Inline>),
+    Cells(Vec<Cell>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// None for an anonymous GFM table written in the Markdown.
+    pub id: Option<String>,
+    pub number: Option<usize>,
+    pub caption: Vec<Inline>,
+    pub columns: Vec<Column>,
+    pub header: Vec<Vec<HeaderCell>>,
+    pub rows: Vec<Row>,
+    pub notes: Vec<Block>,
+    /// Marks used in this table, for a legend.
+    pub marks: Vec<Mark>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FigureBody {
+    /// An SVG document drawn by galley (or read from the project).
+    Svg { svg: String, file: String },
+    /// A raster or vector image file under the project, copied to the site.
+    Image { src: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub id: String,
+    pub number: usize,
+    pub caption: Vec<Inline>,
+    pub alt: String,
+    pub body: FigureBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CiteMode {
+    /// `[@key]`
+    Normal,
+    /// `@key` in running text.
+    Narrative,
+    /// `[-@key]`
+    SuppressAuthor,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CiteItem {
+    pub key: String,
+    /// e.g. ("page", "33")
+    pub locator: Option<(String, String)>,
+}
+
+/// One citation group, in reading order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Citation {
+    pub items: Vec<CiteItem>,
+    pub mode: CiteMode,
+    /// Formatted by the citation style.
+    pub rendered: Vec<Inline>,
+}
+
+/// One entry of the reference list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub key: String,
+    /// The first field (e.g. "1.") when the style aligns it; may be empty.
+    pub label: Vec<Inline>,
+    pub content: Vec<Inline>,
+    /// Indices of the citations that cite this entry.
+    pub cited_by: Vec<usize>,
+}
+
+/// A numbered section of the article body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Path of the source file, relative to the project root.
+    pub file: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TitledBlocks {
+    pub title: String,
+    pub id: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Author {
+    pub name: String,
+    pub given: String,
+    pub family: String,
+    /// Affiliation marks ("1", "2") in order.
+    pub marks: Vec<String>,
+    pub orcid: Option<String>,
+    pub email: Option<String>,
+    pub corresponding: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Affiliation {
+    pub mark: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateEntry {
+    /// received / revised / accepted / published
+    pub kind: String,
+    /// ISO 8601
+    pub iso: String,
+}
+
+/// What a cross-reference id points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// "Section", "Table", "Figure", "Equation"
+    pub kind: &'static str,
+    pub number: String,
+}
+
+impl Target {
+    pub fn label(&self) -> String {
+        format!("{} {}", self.kind, self.number)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub title: Vec<Inline>,
+    pub title_text: String,
+    pub subtitle: Option<Vec<Inline>>,
+    pub lang: String,
+    pub slug: String,
+    pub article_type: Option<String>,
+    pub authors: Vec<Author>,
+    pub affiliations: Vec<Affiliation>,
+    pub dates: Vec<DateEntry>,
+    pub keywords: Vec<String>,
+    pub journal: Option<String>,
+    pub year: Option<i64>,
+    pub publisher: Option<String>,
+    pub doi: Option<String>,
+    pub license_name: Option<String>,
+    pub license_url: Option<String>,
+    pub abstract_: Vec<TitledBlocks>,
+    pub summary: Vec<TitledBlocks>,
+    pub sections: Vec<Section>,
+    pub back_matter: Vec<TitledBlocks>,
+    pub citations: Vec<Citation>,
+    pub references: Vec<Reference>,
+    pub footnotes: Vec<Vec<Block>>,
+    pub targets: BTreeMap<String, Target>,
+    /// Whether citations are numeric (controls tooltip/backlink wording).
+    pub numeric_citations: bool,
+    /// MathML of every formula, keyed by [`crate::math::key`].
+    pub mathml: BTreeMap<String, String>,
+}
+
+impl Inline {
+    /// Plain text of inline content (for alt texts, metadata, tooltips).
+    pub fn plain(inlines: &[Inline], doc: Option<&Document>) -> String {
+        let mut out = String::new();
+        for i in inlines {
+            i.plain_into(&mut out, doc);
+        }
+        out
+    }
+
+    fn plain_into(&self, out: &mut String, doc: Option<&Document>) {
+        match self {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Math { tex, .. } => out.push_str(tex),
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strike(c)
+            | Inline::Sup(c)
+            | Inline::Sub(c)
+            | Inline::SmallCaps(c)
+            | Inline::Link { content: c, .. }
+            | Inline::RefLink { content: c, .. } => {
+                for i in c {
+                    i.plain_into(out, doc);
+                }
+            }
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::Cite(i) => {
+                if let Some(c) = doc.and_then(|d| d.citations.get(*i)) {
+                    for x in &c.rendered {
+                        x.plain_into(out, doc);
+                    }
+                }
+            }
+            Inline::XRef(id) => match doc.and_then(|d| d.targets.get(id)) {
+                Some(t) => out.push_str(&t.label()),
+                None => out.push_str(id),
+            },
+            Inline::Note(n) => out.push_str(&(n + 1).to_string()),
+            Inline::SoftBreak | Inline::LineBreak => out.push(' '),
+        }
+    }
+}

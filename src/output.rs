@@ -1,0 +1,164 @@
+//! Writing the site: into a fresh folder beside the output, swapped in only
+//! when complete, so a failed or killed build leaves the previous output.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
+
+pub struct OutFile {
+    /// Path inside the output folder, with forward slashes.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl OutFile {
+    pub fn new(path: &str, bytes: Vec<u8>) -> Self {
+        OutFile {
+            path: path.to_string(),
+            bytes,
+        }
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    // Canonicalize the longest existing ancestor; keep the rest as written.
+    let mut existing = p.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|s| s.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for r in rest.into_iter().rev() {
+        out.push(r);
+    }
+    out
+}
+
+/// Refuse output folders whose replacement would destroy sources.
+pub fn check_out_dir(root: &Path, out: &Path, force: bool) -> Result<(), Diagnostic> {
+    let root_abs = absolute(root);
+    let out_abs = absolute(out);
+    if root_abs.starts_with(&out_abs) {
+        return Err(Diagnostic::error(format!(
+            "refusing to write the site to {}: it holds the project itself",
+            out.display()
+        )));
+    }
+    if force {
+        return Ok(());
+    }
+    if out_abs.join(".git").exists() {
+        return Err(Diagnostic::error(format!(
+            "refusing to replace {}: it holds a .git folder (use --force if you really mean it)",
+            out.display()
+        )));
+    }
+    if out_abs.join("manuscript/manuscript.yaml").exists() {
+        return Err(Diagnostic::error(format!(
+            "refusing to replace {}: it holds a manuscript project (use --force if you really mean it)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Write all files into a staging folder next to `out`, then swap it in.
+pub fn write_atomically(out: &Path, files: &[OutFile]) -> Result<(), Diagnostic> {
+    let out = absolute(out);
+    let parent = out
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let name = out
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "public".into());
+    fs::create_dir_all(&parent).map_err(|e| io_err(&parent, e))?;
+    let staging = parent.join(format!(".{name}.galley-new-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.galley-old-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    for f in files {
+        let target = staging.join(&f.path);
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        }
+        fs::write(&target, &f.bytes).map_err(|e| io_err(&target, e))?;
+    }
+    if out.exists() {
+        fs::rename(&out, &old).map_err(|e| io_err(&out, e))?;
+        if let Err(e) = fs::rename(&staging, &out) {
+            // Put the previous output back.
+            let _ = fs::rename(&old, &out);
+            return Err(io_err(&out, e));
+        }
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(&staging, &out).map_err(|e| io_err(&out, e))?;
+    }
+    clean_leftovers(&parent, &name);
+    Ok(())
+}
+
+/// Remove staging folders left by killed builds (never the live output).
+fn clean_leftovers(parent: &Path, name: &str) {
+    let prefix_new = format!(".{name}.galley-new-");
+    let prefix_old = format!(".{name}.galley-old-");
+    if let Ok(rd) = fs::read_dir(parent) {
+        for e in rd.flatten() {
+            let n = e.file_name().to_string_lossy().to_string();
+            if n.starts_with(&prefix_new) || n.starts_with(&prefix_old) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+fn io_err(p: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error(format!("cannot write {}: {e}", p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swaps_in_complete_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_atomically(&out, &[OutFile::new("a/b.txt", b"one".to_vec())]).unwrap();
+        write_atomically(&out, &[OutFile::new("c.txt", b"two".to_vec())]).unwrap();
+        assert!(!out.join("a/b.txt").exists());
+        assert_eq!(fs::read(out.join("c.txt")).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn refuses_project_root_and_git() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_out_dir(dir.path(), dir.path(), true).is_err());
+        let out = dir.path().join("site");
+        fs::create_dir_all(out.join(".git")).unwrap();
+        assert!(check_out_dir(dir.path(), &out, false).is_err());
+        assert!(check_out_dir(dir.path(), &out, true).is_ok());
+    }
+}

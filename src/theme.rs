@@ -1,0 +1,106 @@
+//! The theme: built into the binary, overridable file by file from the
+//! project's `theme/` folder.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, SourceMap};
+use crate::project::read_text;
+
+/// Built-in theme files (path under theme/, contents).
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "templates/article.html",
+        include_str!("theme/templates/article.html"),
+    ),
+    ("static/galley.css", include_str!("theme/static/galley.css")),
+    ("static/galley.js", include_str!("theme/static/galley.js")),
+];
+
+#[derive(Debug, Clone)]
+pub struct ThemeFile {
+    /// Path under theme/ (e.g. "templates/article.html").
+    pub name: String,
+    pub text: String,
+    /// Project-relative path when overridden, else a "<built-in>" label.
+    pub origin: PathBuf,
+}
+
+pub struct Theme {
+    root: PathBuf,
+}
+
+impl Theme {
+    pub fn new(root: &Path) -> Self {
+        Theme {
+            root: root.to_path_buf(),
+        }
+    }
+
+    /// A theme file: the project's override if present, else the built-in.
+    pub fn get(&self, name: &str, sources: &mut SourceMap) -> Result<ThemeFile, Diagnostic> {
+        let rel = Path::new("theme").join(name);
+        if self.root.join(&rel).is_file() {
+            let text = read_text(&self.root, &rel, sources)?;
+            return Ok(ThemeFile {
+                name: name.to_string(),
+                text,
+                origin: rel,
+            });
+        }
+        match BUILTIN.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => {
+                let origin = PathBuf::from(format!("<built-in theme>/{name}"));
+                sources.insert(&origin, *text);
+                Ok(ThemeFile {
+                    name: name.to_string(),
+                    text: text.to_string(),
+                    origin,
+                })
+            }
+            None => Err(Diagnostic::error(format!(
+                "theme file `{name}` not found (neither theme/{name} nor built in)"
+            ))),
+        }
+    }
+
+    /// Static files for the site: built-ins, replaced or extended by
+    /// theme/static/ (recursively), sorted by name.
+    pub fn static_files(&self) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+        let mut files: std::collections::BTreeMap<String, Vec<u8>> = BUILTIN
+            .iter()
+            .filter_map(|(n, t)| {
+                n.strip_prefix("static/")
+                    .map(|s| (s.to_string(), t.as_bytes().to_vec()))
+            })
+            .collect();
+        let dir = self.root.join("theme/static");
+        if dir.is_dir() {
+            let mut stack = vec![dir.clone()];
+            while let Some(d) = stack.pop() {
+                let rd = std::fs::read_dir(&d)
+                    .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", d.display())))?;
+                for entry in rd.flatten() {
+                    let p = entry.path();
+                    let meta = std::fs::symlink_metadata(&p).map_err(|e| {
+                        Diagnostic::error(format!("cannot read {}: {e}", p.display()))
+                    })?;
+                    if meta.file_type().is_symlink() {
+                        return Err(Diagnostic::error(
+                            "theme static files may not be symbolic links",
+                        )
+                        .in_file(p.strip_prefix(&self.root).unwrap_or(&p)));
+                    }
+                    if meta.is_dir() {
+                        stack.push(p);
+                    } else if let Ok(rel) = p.strip_prefix(&dir) {
+                        let bytes = std::fs::read(&p).map_err(|e| {
+                            Diagnostic::error(format!("cannot read {}: {e}", p.display()))
+                        })?;
+                        files.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+                    }
+                }
+            }
+        }
+        Ok(files.into_iter().collect())
+    }
+}

@@ -1,0 +1,146 @@
+//! Helpers for integration tests: write a project into a temp dir, run the
+//! real `galley` binary on it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn galley(args: &[&str], cwd: &Path) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run galley");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Write files (path, contents) under a fresh temp dir.
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_files(dir.path(), files);
+    dir
+}
+
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (p, text) in files {
+        let full = root.join(p);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+}
+
+/// Every file under `dir` with its bytes, sorted by path.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The repository root (the paper project).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A minimal valid manuscript.yaml naming the given section files.
+pub fn manifest(extra: &str, sections: &[&str]) -> String {
+    let mut s = String::from("title: A Test Paper\nauthors:\n  - name: Ada Lovelace\n    affiliations: [\"1\"]\naffiliations:\n  \"1\": Analytical Engine Society\n");
+    s.push_str("sections:\n");
+    for sec in sections {
+        s.push_str(&format!("  - {sec}\n"));
+    }
+    s.push_str(extra);
+    s
+}
+
+pub const BIB: &str = r#"@article{smith2020,
+  author = {Smith, John and Doe, Jane},
+  title = {{A Study of Things}},
+  journaltitle = {Journal of Things},
+  volume = {3},
+  number = {2},
+  pages = {10--20},
+  date = {2020},
+}
+
+@article{jones2019,
+  author = {Jones, Mary},
+  title = {{Another Study}},
+  journaltitle = {Journal of Stuff},
+  volume = {7},
+  pages = {1--9},
+  date = {2019},
+}
+
+@book{brown2018,
+  author = {Brown, Bob},
+  title = {{The Book}},
+  publisher = {Publisher},
+  date = {2018},
+}
+"#;
+
+/// Text between the first `start` and the following `end`.
+pub fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)? + i;
+    Some(&s[i..j])
+}
+
+/// Tags stripped, entities decoded (enough for assertions on text).
+pub fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+/// HTML with the citation tooltips removed (what a reader sees inline).
+pub fn without_tips(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<span class=\"cite-tip\"") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..]
+            .find("</span></span>")
+            .map_or(rest.len(), |j| i + j + "</span>".len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,264 @@
+//! Bad inputs: a located message, exit status 1, and the previous output
+//! left byte for byte as it was.
+
+mod common;
+use common::*;
+
+fn good() -> tempfile::TempDir {
+    project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# A {#sec-a}\n\nText [@smith2020], {{ data.d | length }} rows, @tbl-x.\n\n{{ table(id=\"tbl-x\") }}\n",
+        ),
+        ("manuscript/tables/x.yaml", "id: tbl-x\ncaption: X.\nsource: data.d\ncolumns:\n  - header: A\n    cell: \"{{ row.a }}\"\n"),
+        ("manuscript/data/d.csv", "a,b\n1,2\n3,4\n"),
+        ("bibliography/refs.bib", BIB),
+    ])
+}
+
+/// Build a good project, break it with `edit`, build again: the second build
+/// must fail with `expect` in its message and leave public/ untouched.
+fn assert_fails(files: &[(&str, &str)], expect: &[&str]) -> String {
+    let dir = good();
+    let first = galley(&["build"], dir.path());
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    let before = snapshot(&dir.path().join("public"));
+    write_files(dir.path(), files);
+    let r = galley(&["build"], dir.path());
+    assert_eq!(
+        r.status, 1,
+        "expected failure, got {}: {}",
+        r.status, r.stderr
+    );
+    for e in expect {
+        assert!(r.stderr.contains(e), "missing `{e}` in:\n{}", r.stderr);
+    }
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_eq!(
+        snapshot(&dir.path().join("public")),
+        before,
+        "public/ changed"
+    );
+    r.stderr
+}
+
+#[test]
+fn unknown_citation_key_is_located_with_a_suggestion() {
+    let err = assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\nfine\n\nText [@smith2021] here.\n",
+        )],
+        &[
+            "error: manuscript/sections/a.md:5:8: unknown citation key `smith2021`",
+            "did you mean `smith2020`?",
+        ],
+    );
+    assert!(
+        err.contains("Text [@smith2021] here."),
+        "offending line quoted: {err}"
+    );
+}
+
+#[test]
+fn unknown_cross_reference() {
+    assert_fails(
+        &[("manuscript/sections/a.md", "# A\n\nSee @tbl-y.\n")],
+        &["manuscript/sections/a.md:3:5: unknown cross-reference `@tbl-y`"],
+    );
+}
+
+#[test]
+fn unknown_table_id() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\n{{ table(id=\"tbl-nope\") }}\n",
+        )],
+        &["manuscript/sections/a.md:3:", "unknown table `tbl-nope`"],
+    );
+}
+
+#[test]
+fn missing_data_field() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\nline\n\nWe had {{ data.d.missing.field }} here.\n",
+        )],
+        &["manuscript/sections/a.md:5:11:", "data.d.missing.field"],
+    );
+}
+
+#[test]
+fn template_syntax_error() {
+    assert_fails(
+        &[("manuscript/sections/a.md", "# A\n\nok\n{{ data.d | }}\n")],
+        &["manuscript/sections/a.md:4:", "template syntax error"],
+    );
+}
+
+#[test]
+fn unknown_filter() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\n{{ data.d | nosuchfilter }}\n",
+        )],
+        &["manuscript/sections/a.md:3:", "nosuchfilter"],
+    );
+}
+
+#[test]
+fn malformed_yaml_duplicate_key_and_tabs() {
+    assert_fails(
+        &[(
+            "manuscript/manuscript.yaml",
+            "title: A\ntitle: B\nauthors: []\nsections: []\n",
+        )],
+        &["manuscript/manuscript.yaml:2:", "duplicate"],
+    );
+    assert_fails(
+        &[("manuscript/data/t.yaml", "a:\n\tb: 1\n")],
+        &["manuscript/data/t.yaml:2:1:", "tabs"],
+    );
+}
+
+#[test]
+fn unknown_manifest_key() {
+    assert_fails(
+        &[(
+            "manuscript/manuscript.yaml",
+            &manifest("colour: blue\n", &["sections/a.md"]),
+        )],
+        &["manuscript/manuscript.yaml:", "unknown field `colour`"],
+    );
+}
+
+#[test]
+fn ragged_csv_row() {
+    assert_fails(
+        &[("manuscript/data/d.csv", "a,b\n1,2\n3\n")],
+        &[
+            "manuscript/data/d.csv:3:1:",
+            "1 fields but the header has 2",
+        ],
+    );
+}
+
+#[test]
+fn table_source_not_a_list() {
+    assert_fails(
+        &[("manuscript/tables/x.yaml", "id: tbl-x\ncaption: X.\nsource: data.d.0\ncolumns:\n  - header: A\n    cell: \"{{ row.a }}\"\n")],
+        &["manuscript/tables/x.yaml:3:1:", "not a list of rows"],
+    );
+}
+
+#[test]
+fn bibtex_missing_brace_and_duplicate_key() {
+    assert_fails(
+        &[(
+            "bibliography/refs.bib",
+            "@article{smith2020,\n  title = {A,\n  date = {2020},\n",
+        )],
+        &["bibliography/refs.bib:", "invalid BibTeX"],
+    );
+    assert_fails(
+        &[(
+            "bibliography/zz.bib",
+            "@article{smith2020,\n  author = {X, Y},\n  title = {Z},\n  date = {2021},\n}\n",
+        )],
+        &[
+            "bibliography/zz.bib:1:10:",
+            "duplicate bibliography key `smith2020`",
+        ],
+    );
+}
+
+#[test]
+fn non_utf8_bytes() {
+    let dir = good();
+    assert_eq!(galley(&["build"], dir.path()).status, 0);
+    let before = snapshot(&dir.path().join("public"));
+    std::fs::write(
+        dir.path().join("manuscript/sections/a.md"),
+        b"# A\n\nbad \xff byte\n",
+    )
+    .unwrap();
+    let r = galley(&["build"], dir.path());
+    assert_eq!(r.status, 1);
+    assert!(
+        r.stderr
+            .contains("manuscript/sections/a.md:3:5: file is not valid UTF-8"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(snapshot(&dir.path().join("public")), before);
+}
+
+#[test]
+fn bom_and_crlf_just_work() {
+    let dir = good();
+    write_files(dir.path(), &[("manuscript/sections/a.md", "\u{feff}# A {#sec-a}\r\n\r\nText [@smith2020], @tbl-x.\r\n\r\n{{ table(id=\"tbl-x\") }}\r\n")]);
+    let r = galley(&["build"], dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+}
+
+#[test]
+fn unclosed_code_fence() {
+    assert_fails(
+        &[("manuscript/sections/a.md", "# A\n\n```\ncode\n")],
+        &["manuscript/sections/a.md:3:1:", "never closed"],
+    );
+}
+
+#[test]
+fn paths_outside_the_project_are_refused() {
+    assert_fails(
+        &[(
+            "manuscript/manuscript.yaml",
+            &manifest("", &["../../etc/passwd"]),
+        )],
+        &["manuscript/manuscript.yaml:", "points outside the project"],
+    );
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\n![x](../../etc/passwd)\n",
+        )],
+        &["manuscript/sections/a.md:3:", "outside the project"],
+    );
+}
+
+#[test]
+fn output_folder_holding_git_or_the_project_is_refused() {
+    let dir = good();
+    std::fs::create_dir_all(dir.path().join("site/.git")).unwrap();
+    let r = galley(&["build", "--out", "site"], dir.path());
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.contains(".git"), "{}", r.stderr);
+    assert!(dir.path().join("site/.git").exists());
+    let r = galley(&["build", "--out", "."], dir.path());
+    assert_eq!(r.status, 1);
+    assert!(dir.path().join("manuscript/manuscript.yaml").exists());
+}
+
+#[test]
+fn csl_that_does_not_parse() {
+    assert_fails(
+        &[
+            ("manuscript/manuscript.yaml", &manifest("csl: theme/bad.csl\n", &["sections/a.md"])),
+            ("theme/bad.csl", "<style xmlns=\"http://purl.org/net/xbiblio/csl\" class=\"in-text\">\n<info><title>x</title></info>\n"),
+        ],
+        &["theme/bad.csl", "invalid CSL style"],
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = good();
+    assert_eq!(galley(&["build", "--no-such-flag"], dir.path()).status, 2);
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(galley(&["build"], empty.path()).status, 2);
+}

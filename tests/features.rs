@@ -1,0 +1,272 @@
+//! One small fixture project per feature, built with the real binary.
+
+mod common;
+use common::*;
+
+fn build(dir: &std::path::Path) -> Run {
+    galley(&["build", "--root", dir.to_str().unwrap()], dir)
+}
+
+fn index(dir: &std::path::Path) -> String {
+    std::fs::read_to_string(dir.join("public/index.html")).expect("index.html")
+}
+
+#[test]
+fn citations_locators_narrative_suppress_author_and_email() {
+    let dir = project(&[
+        ("manuscript/manuscript.yaml", &manifest("csl: ieee\n", &["sections/a.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# Intro {#sec-intro}\n\nFirst [@smith2020; @jones2019, p. 33]. Then @brown2018 said so.\n\
+             Again [-@jones2019]. Write to ada@example.org or \\@smith2020.\n",
+        ),
+        ("bibliography/refs.bib", BIB),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    // Numbered by first appearance: smith 1, jones 2, brown 3.
+    let refs = between(&html, "<ol class=\"reflist\">", "</ol>").unwrap();
+    let order: Vec<usize> = ["ref-smith2020", "ref-jones2019", "ref-brown2018"]
+        .iter()
+        .map(|id| refs.find(id).unwrap())
+        .collect();
+    assert!(order[0] < order[1] && order[1] < order[2], "{refs}");
+    let text = text_of(&without_tips(
+        between(&html, "<div class=\"body\">", "</div>\n").unwrap(),
+    ));
+    assert!(text.contains("ada@example.org"), "e-mail kept: {text}");
+    assert!(
+        text.contains("@smith2020"),
+        "escaped at-sign kept literally: {text}"
+    );
+    // Narrative citations name the author in numeric styles.
+    assert!(text.contains("Then Brown [3] said so."), "{text}");
+    // Every citation links to its entry and each entry links back.
+    assert!(html.contains("href=\"#ref-smith2020\""));
+    assert!(between(&html, "id=\"ref-jones2019\"", "</li>")
+        .unwrap()
+        .contains("href=\"#cite-"));
+    // Tooltip carries the formatted reference.
+    assert!(between(&html, "id=\"cite-1-tip\"", "</span></span>")
+        .unwrap()
+        .contains("A Study of Things"));
+}
+
+#[test]
+fn author_date_style_from_bibtex() {
+    let dir = project(&[
+        (
+            "manuscript/manuscript.yaml",
+            &manifest("csl: apa\n", &["sections/a.md"]),
+        ),
+        (
+            "manuscript/sections/a.md",
+            "# One\n\nAs shown [@smith2020] and by @jones2019 [-@smith2020] [@jones2019, p. 33].\n",
+        ),
+        ("bibliography/refs.bib", BIB),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    let text = text_of(&without_tips(&html));
+    assert!(
+        text.contains("(Smith & Doe, 2020)"),
+        "{}",
+        between(&text, "As shown", ".").unwrap_or("")
+    );
+    assert!(text.contains("Jones (2019)"), "{text}");
+    assert!(text.contains("(Jones, 2019, p. 33)"), "locator: {text}");
+    assert!(
+        r.stderr.contains("`brown2018` is never cited"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn data_references_with_builtin_filters() {
+    let dir = project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# Data\n\n{{ data.trials | length | words | capitalize }} trials, {{ data.trials | map(attribute=\"n\") | sum }} people, \
+             doses {{ data.trials | map(attribute=\"dose\") | range }} mg/kg, mean n {{ data.trials | map(attribute=\"n\") | mean | round_to(n=1) }}, \
+             p {{ data.stats.p | pvalue }}, {{ data.stats.share | percent }} female, until {{ data.stats.end | date }}.\n",
+        ),
+        ("manuscript/data/trials.csv", "name,n,dose\nA,10,0.2\nB,21,0.5\nC,12,0.5\n"),
+        ("manuscript/data/stats.yaml", "p: 0.00004\nshare: 0.231\nend: \"2025-07-15\"\n"),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let text = text_of(&without_tips(&index(dir.path())));
+    assert!(
+        text.contains("Three trials, 43 people, doses 0.2–0.5 mg/kg, mean n 14.3, p <0.0001, 23.1% female, until July 15, 2025."),
+        "{text}"
+    );
+    // The dataset is published as JSON and CSV.
+    let csv = std::fs::read_to_string(dir.path().join("public/data/trials.csv")).unwrap();
+    assert!(csv.starts_with("name,n,dose\nA,10,0.2\n"), "{csv}");
+    assert!(dir.path().join("public/data/stats.json").exists());
+}
+
+const TABLE_SPEC: &str = r#"id: tbl-things
+caption: Things by *kind*.
+source: data.things
+group: "{{ row.kind }}"
+marks:
+  L: {label: Low risk, tone: good}
+  H: {label: High risk, tone: bad}
+columns:
+  - header: "No."
+    cell: "{{ group_index }}"
+  - header: Thing
+    cell: |
+      **{{ row.name }}** [@smith2020]
+
+      - first $x^2$
+      - second
+  - header: "1"
+    supheader: Risk
+    mark: true
+    cell: "{{ row.risk }}"
+notes: "Abbreviations: L, low."
+"#;
+
+#[test]
+fn table_spec_with_groups_marks_and_block_cells() {
+    let dir = project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
+        ("manuscript/sections/a.md", "# T {#sec-t}\n\nSee @tbl-things.\n\n{{ table(id=\"tbl-things\") }}\n"),
+        ("manuscript/tables/things.yaml", TABLE_SPEC),
+        (
+            "manuscript/data/things.yaml",
+            "- {kind: Inclusion, name: Alpha, risk: L}\n- {kind: Inclusion, name: Beta, risk: H}\n- {kind: Exclusion, name: Gamma, risk: L}\n",
+        ),
+        ("bibliography/refs.bib", BIB),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    let table = between(
+        &html,
+        "<figure class=\"table-figure\" id=\"tbl-things\">",
+        "</figure>",
+    )
+    .unwrap();
+    assert!(table.contains("<span class=\"label\">Table 1</span>"));
+    assert!(table.contains("Things by <em>kind</em>."));
+    assert_eq!(table.matches("<tr class=\"group\">").count(), 2, "{table}");
+    assert!(
+        table.contains("colspan=\"1\"") || table.contains(">Risk</th>"),
+        "{table}"
+    );
+    assert!(
+        table.contains("<li>first <math"),
+        "math in a list in a cell: {table}"
+    );
+    assert!(table.contains("class=\"mark mark-bad\""));
+    assert!(
+        table.contains("<span class=\"visually-hidden\">High risk</span>"),
+        "text equivalent of the mark"
+    );
+    assert!(
+        table.contains("href=\"#ref-smith2020\""),
+        "citation in a cell"
+    );
+    // group_index restarts per group: Gamma is number 1.
+    let gamma = table.find("Gamma").unwrap();
+    assert!(table[..gamma].rfind("<td>1</td>").is_some());
+    assert!(html.contains("<a class=\"xref\" href=\"#tbl-things\">Table 1</a>"));
+}
+
+#[test]
+fn generated_prisma_figure_and_cross_references() {
+    let dir = project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md", "sections/b.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# Methods {#sec-methods}\n\n## Search {#sec-search}\n\nFlow in @fig-flow; see @sec-results.\n\n\
+             {{ figure(id=\"fig-flow\", kind=\"prisma\", data=\"flow\", caption=\"PRISMA flow diagram.\") }}\n",
+        ),
+        ("manuscript/sections/b.md", "# Results {#sec-results}\n\nBack to @sec-search.\n"),
+        (
+            "manuscript/data/flow.yaml",
+            "identified: 120\nsources:\n  - name: PubMed\n    count: 100\n  - name: Embase\n    count: 20\nduplicates: 20\nscreened: 100\nfull_text: 10\nexcluded_full_text:\n  - reason: Wrong design\n    count: 6\nincluded: 4\n",
+        ),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    assert!(html.contains("<a class=\"xref\" href=\"#fig-flow\">Figure 1</a>"));
+    assert!(html.contains("<a class=\"xref\" href=\"#sec-results\">Section 2</a>"));
+    assert!(html.contains("<a class=\"xref\" href=\"#sec-search\">Section 1.1</a>"));
+    let fig = between(
+        &html,
+        "<figure class=\"figure\" id=\"fig-flow\">",
+        "</figure>",
+    )
+    .unwrap();
+    for n in [
+        "(n = 120)",
+        "(n = 20)",
+        "(n = 100)",
+        "(n = 90)",
+        "(n = 10)",
+        "Wrong design (n = 6)",
+        "(n = 4)",
+    ] {
+        assert!(fig.contains(n), "{n} missing from the SVG");
+    }
+    assert!(fig.contains("<title id=\"fig-flow-title\">"));
+    let svg = std::fs::read_to_string(dir.path().join("public/figures/fig-flow.svg")).unwrap();
+    assert!(svg.contains("(n = 120)"));
+}
+
+#[test]
+fn html_from_data_and_markdown_is_escaped() {
+    let dir = project(&[
+        ("manuscript/manuscript.yaml", &manifest("keywords: [\"<b>k</b>\"]\n", &["sections/a.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# A\n\n{{ data.x.name }} and <script>alert(1)</script> and [x](javascript:alert(2)).\n\n<div onclick=\"y\">raw</div>\n",
+        ),
+        ("manuscript/data/x.yaml", "name: \"<img src=x onerror=alert(3)>\"\n"),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    assert!(!html.contains("<script>alert"), "raw script escaped");
+    assert!(!html.contains("<img src=x"), "data escaped");
+    assert!(!html.contains("javascript:"), "script URL dropped");
+    assert!(!html.contains("<div onclick"), "raw HTML block escaped");
+    assert!(html.contains("&lt;b&gt;k"), "keyword escaped");
+}
+
+#[test]
+fn builds_are_byte_identical() {
+    let dir = project(&[
+        (
+            "manuscript/manuscript.yaml",
+            &manifest("", &["sections/a.md"]),
+        ),
+        (
+            "manuscript/sections/a.md",
+            "# A\n\nText [@smith2020] and [@jones2019; @brown2018].\n",
+        ),
+        ("bibliography/refs.bib", BIB),
+        ("manuscript/data/d.csv", "a,b\n1,2\n"),
+    ]);
+    let out1 = dir.path().join("one");
+    let out2 = dir.path().join("two");
+    let r1 = galley(&["build", "--out", out1.to_str().unwrap()], dir.path());
+    let r2 = galley(&["build", "--out", out2.to_str().unwrap()], dir.path());
+    assert_eq!(r1.status, 0, "{}", r1.stderr);
+    assert_eq!(r2.status, 0, "{}", r2.stderr);
+    assert_eq!(snapshot(&out1), snapshot(&out2));
+    let manifest = std::fs::read_to_string(out1.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("manuscript/sections/a.md") && manifest.contains("sha256"),
+        "{manifest}"
+    );
+}

@@ -1,0 +1,270 @@
+//! The paper itself (the repository's default project), built once.
+
+mod common;
+use common::*;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+struct Built {
+    _dir: tempfile::TempDir,
+    out: PathBuf,
+    stderr: String,
+}
+
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let r = galley(
+            &[
+                "build",
+                "--root",
+                repo().to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &repo(),
+        );
+        assert_eq!(r.status, 0, "{}", r.stderr);
+        Built {
+            _dir: dir,
+            out,
+            stderr: r.stderr,
+        }
+    })
+}
+
+fn html() -> String {
+    std::fs::read_to_string(built().out.join("index.html")).unwrap()
+}
+
+/// Citation texts in reading order, e.g. "[2, 5–7]".
+fn citations(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<span class=\"cite\" id=\"cite-") {
+        rest = &rest[i..];
+        let tip = rest.find("<span class=\"cite-tip\"").unwrap();
+        out.push(text_of(&rest[..tip]));
+        rest = &rest[tip..];
+    }
+    out
+}
+
+/// The article's in-text citations in reading order (sections 1–4 with
+/// Table 1 placed in 2.3 and Table 2 in 2.4), as printed.
+const ARTICLE_CITATIONS: &[&str] = &[
+    "[1, 2]",
+    "[3, 4]",
+    "[2, 5–7]",
+    "[8–10]",
+    "[2]",
+    "[11]",
+    "[11–15]",
+    "[16]",
+    "[17]",
+    "[18, 19]",
+    "[20, 21]",
+    "[22]",
+    "[23]",
+    "[24, 25]",
+    "[26]",
+    "[27, 28]",
+    "[17, 29, 30]",
+    "[31, 32]",
+    "[32]",
+    "[33–36]",
+    "[25, 37]",
+    "[38–40]",
+    "[41]",
+    "[42]",
+];
+
+#[test]
+fn citation_numbers_match_the_article() {
+    let cites = citations(&html());
+    assert_eq!(&cites[..ARTICLE_CITATIONS.len()], ARTICLE_CITATIONS);
+    // Table 1's rows cite the trials 43–49 in order, then the RoB2 tool is 50.
+    let next: Vec<&str> = cites[ARTICLE_CITATIONS.len()..ARTICLE_CITATIONS.len() + 8]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        next,
+        ["[43]", "[44]", "[45]", "[46]", "[47]", "[48]", "[49]", "[50]"]
+    );
+    for later in ["[55–61]", "[63–66]", "[27, 52]", "[53, 54]"] {
+        assert!(cites.iter().any(|c| c == later), "{later} missing");
+    }
+}
+
+#[test]
+fn reference_list_is_the_articles() {
+    let html = html();
+    let list = between(&html, "<ol class=\"reflist\">", "</ol>").unwrap();
+    let keys: Vec<&str> = include_str!("../bibliography/KEYS.txt")
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(keys.len(), 66);
+    let ids: Vec<&str> = list
+        .split("<li id=\"ref-")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(ids, keys);
+    let entry = |key: &str| {
+        text_of(
+            between(
+                list,
+                &format!("<li id=\"ref-{key}\">"),
+                "<span class=\"backlinks\">",
+            )
+            .unwrap(),
+        )
+        .trim()
+        .to_string()
+    };
+    assert_eq!(
+        entry("abdallah2022"),
+        "43. C. G. Abdallah, J. D. Roache, R. Gueorguieva, et al., “Dose-Related Effects of Ketamine for Antidepressant-Resistant Symptoms of Post-traumatic Stress Disorder in Veterans and Active Duty Military: A Double-Blind, Randomized, Placebo-Controlled Multi-Center Clinical Trial,” Neuropsychopharmacology 47, no. 8 (2022): 1574–1581."
+    );
+    assert_eq!(
+        entry("pietrzak2011"),
+        "3. R. H. Pietrzak, R. B. Goldstein, S. M. Southwick, and B. F. Grant, “Prevalence and Axis I Comorbidity of Full and Partial Posttraumatic Stress Disorder in the United States: Results From Wave 2 of the National Epidemiologic Survey on Alcohol and Related Conditions,” Journal of Anxiety Disorders 25, no. 3 (2011): 456–465."
+    );
+    assert_eq!(
+        entry("rosenbaum2025"),
+        "24. S. B. Rosenbaum, V. Gupta, P. Patel, and J. L. Palacios, “Ketamine,” in StatPearls (StatPearls Publishing, 2025)."
+    );
+    assert!(entry("rob2").starts_with("50. “RoB 2: A Revised Cochrane Risk-of-Bias Tool for Randomized Trials,” accessed August 15, 2025,"));
+    assert!(
+        list.contains("<em>Neuropsychopharmacology</em>"),
+        "journal in italics"
+    );
+}
+
+#[test]
+fn derived_figures_come_from_the_data() {
+    let text = text_of(&without_tips(&html()));
+    assert!(
+        text.contains("Seven studies with a total of 323 participants"),
+        "abstract"
+    );
+    assert!(text.contains(
+        "A total of 323 patients with PTSD were included across the seven included RCTs"
+    ));
+    assert!(text.contains("ranged from 18 to 70"));
+    assert!(text.contains("0.2–0.5 mg/kg"));
+    assert!(text.contains(
+        "A total of 3767 studies were retrieved. 1809 studies were identified as duplicates"
+    ));
+    assert!(text.contains("We identified a total of six studies"));
+    assert!(text.contains("A total of five studies examined the durability"));
+    // The section files carry references, not the numbers themselves.
+    for entry in std::fs::read_dir(repo().join("manuscript/sections"))
+        .unwrap()
+        .flatten()
+    {
+        let src = std::fs::read_to_string(entry.path()).unwrap();
+        for literal in [
+            "323",
+            "18–70",
+            "18 to 70",
+            "0.2–0.5",
+            "3767",
+            "1809",
+            "1934",
+            "Seven",
+            "seven",
+        ] {
+            assert!(
+                !src.contains(literal),
+                "{} types `{literal}` by hand",
+                entry.path().display()
+            );
+        }
+    }
+}
+
+#[test]
+fn tables_figure_and_sections_are_all_there() {
+    let html = html();
+    for id in ["tbl-studies", "tbl-rob", "tbl-eligibility", "fig-prisma"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    let text = text_of(&html);
+    for caption in [
+        "Table 1 | Randomized controlled trials",
+        "Table 2 | Risk of bias",
+        "Table 3 | Eligibility criteria",
+        "Figure 1 | PRISMA flow diagram",
+    ] {
+        assert!(text.contains(caption), "{caption}");
+    }
+    for heading in [
+        "1 | Introduction",
+        "1.1 | Aims of the Study",
+        "2.1 | Search Strategy",
+        "2.4 | Quality Assessment",
+        "3.7 | The Effect of Ketamine on Mechanisms",
+        "4 | Discussion",
+        "5 | Conclusion",
+    ] {
+        assert!(text.contains(heading), "{heading}");
+    }
+    let rob = between(&html, "id=\"tbl-rob\"", "</figure>").unwrap();
+    assert_eq!(
+        rob.matches("class=\"mark mark-good\"").count(),
+        40 + 1,
+        "40 L marks + legend"
+    );
+    assert_eq!(rob.matches("class=\"mark mark-warn\"").count(), 2 + 1);
+    let studies = between(&html, "id=\"tbl-studies\"", "</figure>").unwrap();
+    assert!(studies.contains("Abdallah et al. (2022)") && !studies.contains("Abdullah"));
+    assert!(studies.contains("Danböck et al. (2024)"));
+}
+
+#[test]
+fn prisma_mismatch_is_reported_as_a_warning() {
+    assert!(
+        built()
+            .stderr
+            .contains("3767 − 1809 = 1958, but 1934 were screened"),
+        "{}",
+        built().stderr
+    );
+}
+
+#[test]
+fn credits_the_original_article() {
+    let text = text_of(&html());
+    assert!(text.contains("Originally published as: Yin L, Lu A, Le GH"));
+    assert!(text.contains("Acta Psychiatrica Scandinavica (2025)"));
+    assert!(text.contains("CC BY 4.0"));
+    let bib =
+        std::fs::read_to_string(built().out.join("ketamine-ptsd-systematic-review.bib")).unwrap();
+    assert!(bib.contains("Yin, Liyang and Lu, Andy"));
+}
+
+#[test]
+fn scholarly_metadata() {
+    let html = html();
+    assert!(html.contains("<meta name=\"citation_title\" content=\"Effects of Intravenous Ketamine on Posttraumatic Stress Disorder (PTSD): A Systematic Review\">"));
+    assert_eq!(html.matches("<meta name=\"citation_author\" ").count(), 16);
+    assert_eq!(
+        html.matches("<meta name=\"citation_reference\" ").count(),
+        66
+    );
+    assert!(html.contains("<meta name=\"citation_publication_date\" content=\"2025/11/14\">"));
+    let ld = between(&html, "<script type=\"application/ld+json\">", "</script>").unwrap();
+    let v: serde_json::Value = serde_json::from_str(ld).unwrap();
+    assert_eq!(v["@type"], "ScholarlyArticle");
+    assert_eq!(v["author"].as_array().unwrap().len(), 16);
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "nothing loaded from another host"
+    );
+}
