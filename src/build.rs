@@ -98,12 +98,17 @@ pub fn render(
         let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
         text.push('\n');
         files.push(OutFile::new(&json_path, text.into_bytes()));
-        data_links.push((format!("{stem}.json"), json_path));
+        let mut csv_path = None;
         if let Some(csv) = to_csv(value) {
-            let csv_path = format!("data/{stem}.csv");
-            files.push(OutFile::new(&csv_path, csv.into_bytes()));
-            data_links.push((format!("{stem}.csv"), csv_path));
+            let p = format!("data/{stem}.csv");
+            files.push(OutFile::new(&p, csv.into_bytes()));
+            csv_path = Some(p);
         }
+        data_links.push(html::DataLink {
+            name: stem.clone(),
+            json: json_path,
+            csv: csv_path,
+        });
     }
     let base_url = opts
         .base_url

@@ -278,7 +278,8 @@ impl<'d> R<'d> {
                 .map(|i| format!(" id=\"{}\"", esc(i)))
                 .unwrap_or_default();
         let cap_id = t.id.as_ref().map(|i| format!("{}-caption", esc(i)));
-        let _ = writeln!(out, "<figure class=\"table-figure\"{id_attr}>");
+        let wide = if t.columns.len() >= 5 { " wide" } else { "" };
+        let _ = writeln!(out, "<figure class=\"table-figure{wide}\"{id_attr}>");
         if let (Some(n), Some(cid)) = (t.number, &cap_id) {
             let _ = write!(out, "<figcaption id=\"{cid}\"><span class=\"label\">Table {n}</span><span class=\"secsep\" aria-hidden=\"true\"> | </span>");
             self.inlines(out, &t.caption);
@@ -308,9 +309,12 @@ impl<'d> R<'d> {
         if !t.header.is_empty() {
             out.push_str("<thead>\n");
             // Columns covered by each header row, to align header cells.
-            for row in &t.header {
+            let spanned = header_columns(&t.header);
+            for (r, row) in t.header.iter().enumerate() {
                 out.push_str("<tr>");
+                let mut slots = spanned[r].iter();
                 for cell in row {
+                    let col = slots.next().copied().unwrap_or(0);
                     let mut attrs = String::new();
                     if cell.colspan > 1 {
                         let _ = write!(attrs, " colspan=\"{}\" scope=\"colgroup\"", cell.colspan);
@@ -319,6 +323,13 @@ impl<'d> R<'d> {
                     }
                     if cell.rowspan > 1 {
                         let _ = write!(attrs, " rowspan=\"{}\"", cell.rowspan);
+                    }
+                    if cell.colspan == 1 {
+                        match t.columns.get(col).and_then(|c| c.align) {
+                            Some(Align::Center) => attrs.push_str(" class=\"align-center\""),
+                            Some(Align::Right) => attrs.push_str(" class=\"align-right\""),
+                            _ => {}
+                        }
                     }
                     let _ = write!(out, "<th{attrs}>");
                     self.inlines(out, &cell.content);
@@ -405,6 +416,40 @@ impl<'d> R<'d> {
     }
 }
 
+/// For each header row, the column index where each of its cells starts
+/// (cells spanning rows from above take their columns).
+fn header_columns(header: &[Vec<HeaderCell>]) -> Vec<Vec<usize>> {
+    let mut taken: Vec<Vec<bool>> = Vec::new();
+    let mut out = Vec::new();
+    for (r, row) in header.iter().enumerate() {
+        if taken.len() <= r {
+            taken.push(Vec::new());
+        }
+        let mut starts = Vec::new();
+        let mut col = 0;
+        for cell in row {
+            while taken[r].get(col).copied().unwrap_or(false) {
+                col += 1;
+            }
+            starts.push(col);
+            for rr in r..r + cell.rowspan.max(1) {
+                while taken.len() <= rr {
+                    taken.push(Vec::new());
+                }
+                for c in col..col + cell.colspan.max(1) {
+                    if taken[rr].len() <= c {
+                        taken[rr].resize(c + 1, false);
+                    }
+                    taken[rr][c] = true;
+                }
+            }
+            col += cell.colspan.max(1);
+        }
+        out.push(starts);
+    }
+    out
+}
+
 fn mark(out: &mut String, m: &Mark) {
     let _ = write!(
         out,
@@ -424,11 +469,18 @@ fn with_described_by(html: &str, tip: &str) -> String {
     )
 }
 
+/// A dataset file offered for download.
+pub struct DataLink {
+    pub name: String,
+    pub json: String,
+    pub csv: Option<String>,
+}
+
 /// What the page needs beyond the document.
 pub struct PageInfo<'a> {
     pub pdf_file: Option<String>,
     pub bib_file: String,
-    pub data_files: Vec<(String, String)>,
+    pub data_files: Vec<DataLink>,
     pub base_url: Option<String>,
     pub bibliography: &'a Bibliography,
     pub version: &'static str,
@@ -586,7 +638,7 @@ pub fn render_page(
         "canonical": info.base_url.as_ref().map(|b| format!("{}/", b.trim_end_matches('/'))),
         "pdf_file": info.pdf_file,
         "bib_file": info.bib_file,
-        "data_files": info.data_files.iter().map(|(n, p)| json!({"name": n, "path": p})).collect::<Vec<_>>(),
+        "data_files": info.data_files.iter().map(|d| json!({"name": d.name, "json": d.json, "csv": d.csv})).collect::<Vec<_>>(),
         "pub_date": pub_date,
         "credit_authors": credit_authors,
         "css": "assets/galley.css",

@@ -265,11 +265,32 @@ pub fn render(v: &Value, id: &str) -> Result<PrismaFigure, String> {
     ));
     rows.push((&included, None, "Included"));
 
+    // Row heights: the taller box of the row; a phase's rows grow so its
+    // rotated label fits beside them.
+    let mut heights: Vec<f64> = rows
+        .iter()
+        .map(|(m, s, _)| m.height().max(s.map_or(0.0, |s| s.height())))
+        .collect();
+    let mut i = 0;
+    while i < rows.len() {
+        let mut j = i;
+        while j + 1 < rows.len() && rows[j + 1].2 == rows[i].2 {
+            j += 1;
+        }
+        let span: f64 = heights[i..=j].iter().sum::<f64>() + ROW_GAP * (j - i) as f64;
+        let need = rows[i].2.chars().count() as f64 * FONT * 0.62 + 2.0 * PAD;
+        if span < need {
+            let extra = (need - span) / (j - i + 1) as f64;
+            for h in &mut heights[i..=j] {
+                *h += extra;
+            }
+        }
+        i = j + 1;
+    }
     let mut y = 0.0;
     let mut placed = Vec::new();
-    for (main, side, phase) in &rows {
-        let h = main.height().max(side.map_or(0.0, |s| s.height()));
-        placed.push((y, h, *main, *side, *phase));
+    for ((main, side, phase), h) in rows.iter().zip(&heights) {
+        placed.push((y, *h, *main, *side, *phase));
         y += h + ROW_GAP;
     }
     let total_h = y - ROW_GAP;
