@@ -22,7 +22,10 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct Options {
     pub root: PathBuf,
     pub out: PathBuf,
+    /// Write the site (index.html, assets, data, figures).
     pub html: bool,
+    /// Write the PDF.
+    pub pdf: bool,
     pub force: bool,
     pub base_url: Option<String>,
 }
@@ -62,12 +65,16 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
     }
     let (project, assembled, warnings) = check(&opts.root)?;
     let mut sources = assembled.sources.clone();
-    let files = match render(&project, &assembled, opts, &mut sources) {
+    let (files, pdf_warnings) = match render(&project, &assembled, opts, &mut sources) {
         Ok(f) => f,
         Err(d) => return Err(Failure { diags: d, sources }),
     };
+    let mut warnings = warnings;
+    warnings.extend(pdf_warnings);
     let names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-    if let Err(d) = output::write_atomically(&opts.out, &files) {
+    // Building one output keeps the other from the previous build.
+    let keep = !(opts.html && opts.pdf);
+    if let Err(d) = output::write_atomically(&opts.out, &files, keep) {
         return Err(Failure {
             diags: d.into(),
             sources,
@@ -81,15 +88,136 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
     })
 }
 
-/// Every output file, in memory.
+/// Every output file, in memory, and the PDF engine's warnings.
 pub fn render(
     project: &Project,
     a: &Assembled,
     opts: &Options,
     sources: &mut SourceMap,
-) -> Result<Vec<OutFile>, Diagnostics> {
+) -> Result<(Vec<OutFile>, Diagnostics), Diagnostics> {
     let doc = &a.doc;
     let theme = Theme::new(&project.root);
+    let pdf_file = format!("{}.pdf", doc.slug);
+    // The PDF's inputs are gathered first; it then typesets on its own
+    // thread while the site renders.
+    let pdf_world = if opts.pdf {
+        Some(pdf_world(project, a, &theme, sources)?)
+    } else {
+        None
+    };
+    let creator = format!("galley {VERSION} (Typst 0.15.1)");
+    let standard = pdf_standard(project);
+    let (site, pdf) = std::thread::scope(|scope| {
+        let pdf_job = pdf_world
+            .as_ref()
+            .map(|world| scope.spawn(|| crate::pdf::render(world, &doc.slug, &creator, &standard)));
+        let site = if opts.html {
+            render_site(
+                project,
+                a,
+                opts,
+                &theme,
+                sources,
+                opts.pdf.then(|| pdf_file.clone()),
+            )
+        } else {
+            Ok(Vec::new())
+        };
+        let pdf = pdf_job.map(|j| {
+            j.join()
+                .unwrap_or_else(|_| Err(Diagnostic::error("the PDF engine crashed").into()))
+        });
+        (site, pdf)
+    });
+    let mut files = site?;
+    let mut warnings = Diagnostics::new();
+    if let Some(pdf) = pdf {
+        let out = pdf?;
+        warnings.extend(out.warnings);
+        files.push(OutFile::new(&pdf_file, out.bytes));
+    }
+    files.push(OutFile::new(
+        "manifest.json",
+        manifest(sources).into_bytes(),
+    ));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    Ok((files, warnings))
+}
+
+fn pdf_standard(project: &Project) -> String {
+    project
+        .meta
+        .pdf
+        .as_ref()
+        .and_then(|p| p.standard.clone())
+        .unwrap_or_else(|| "ua-1".to_string())
+}
+
+/// The Typst world for the document: generated source, theme template,
+/// figures and images.
+pub fn pdf_world(
+    project: &Project,
+    a: &Assembled,
+    theme: &Theme,
+    sources: &mut SourceMap,
+) -> Result<crate::pdf::GalleyWorld, Diagnostics> {
+    let doc = &a.doc;
+    let template = theme
+        .get("typst/article.typ", sources)
+        .map_err(Diagnostics::from)?;
+    let mut files = vec![crate::pdf::InFile {
+        vpath: "/theme/typst/article.typ".into(),
+        bytes: template.text.into_bytes(),
+        origin: template.origin,
+    }];
+    for (path, svg) in figures(doc) {
+        files.push(crate::pdf::InFile {
+            vpath: format!("/{path}"),
+            bytes: svg.into_bytes(),
+            origin: PathBuf::from(path),
+        });
+    }
+    let mut images = std::collections::HashMap::new();
+    for img in &a.images {
+        let bytes = read_image(project, img)?;
+        let src = img.strip_prefix("manuscript/").unwrap_or(img).to_string();
+        let vpath = format!("/images/{src}");
+        images.insert(src, vpath.clone());
+        files.push(crate::pdf::InFile {
+            vpath,
+            bytes,
+            origin: PathBuf::from(img),
+        });
+    }
+    let spec = project.meta.pdf.clone().unwrap_or_default();
+    let main = crate::typeset::main_source(
+        doc,
+        &images,
+        spec.paper.as_deref().unwrap_or("a4"),
+        spec.font_size.unwrap_or(10.0),
+        &format!("galley {VERSION}"),
+    );
+    crate::pdf::GalleyWorld::new(main, files, crate::typeset::document_date(doc))
+        .map_err(Diagnostics::from)
+}
+
+fn read_image(project: &Project, img: &str) -> Result<Vec<u8>, Diagnostics> {
+    std::fs::read(project.root.join(img)).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(format!("cannot read image: {e}")).in_file(img))
+    })
+}
+
+/// The site's files.
+fn render_site(
+    project: &Project,
+    a: &Assembled,
+    opts: &Options,
+    theme: &Theme,
+    sources: &mut SourceMap,
+    pdf_file: Option<String>,
+) -> Result<Vec<OutFile>, Diagnostics> {
+    let doc = &a.doc;
     let mut files = Vec::new();
     let bib_file = format!("{}.bib", doc.slug);
     let mut data_links = Vec::new();
@@ -115,14 +243,14 @@ pub fn render(
         .clone()
         .or_else(|| project.meta.base_url.clone());
     let info = html::PageInfo {
-        pdf_file: None,
+        pdf_file,
         bib_file: bib_file.clone(),
         data_files: data_links,
         base_url,
         bibliography: &a.bibliography,
         version: VERSION,
     };
-    let page = html::render_page(doc, &info, &theme, sources).map_err(Diagnostics::from)?;
+    let page = html::render_page(doc, &info, theme, sources).map_err(Diagnostics::from)?;
     files.push(OutFile::new("index.html", page.into_bytes()));
     files.push(OutFile::new(
         &bib_file,
@@ -136,17 +264,8 @@ pub fn render(
     }
     for img in &a.images {
         let rel = img.strip_prefix("manuscript/").unwrap_or(img);
-        let bytes = std::fs::read(project.root.join(img)).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(format!("cannot read image: {e}")).in_file(img))
-        })?;
-        files.push(OutFile::new(rel, bytes));
+        files.push(OutFile::new(rel, read_image(project, img)?));
     }
-    files.push(OutFile::new(
-        "manifest.json",
-        manifest(sources).into_bytes(),
-    ));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files.dedup_by(|a, b| a.path == b.path);
     Ok(files)
 }
 

@@ -77,6 +77,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         template_seq: 0,
         images: Vec::new(),
         mathml: BTreeMap::new(),
+        typst_math: BTreeMap::new(),
         math: math::Converter::new(),
     };
     let mut doc = asm.front_matter();
@@ -97,12 +98,14 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         citations,
         targets,
         mathml,
+        typst_math,
         images,
         ..
     } = asm;
     doc.citations = citations;
     doc.targets = targets;
     doc.mathml = mathml;
+    doc.typst_math = typst_math;
     if diags.has_errors() {
         return Err(fail(diags, sources));
     }
@@ -163,6 +166,7 @@ struct Asm<'p> {
     template_seq: usize,
     images: Vec<String>,
     mathml: BTreeMap<String, String>,
+    typst_math: BTreeMap<String, String>,
     math: math::Converter,
 }
 
@@ -439,6 +443,7 @@ impl<'p> Asm<'p> {
             targets: BTreeMap::new(),
             numeric_citations: true,
             mathml: BTreeMap::new(),
+            typst_math: BTreeMap::new(),
         }
     }
 
@@ -1140,9 +1145,19 @@ impl Sink for Asm<'_> {
     fn math(&mut self, tex: &str, display: bool, span: Range<usize>) -> Inline {
         let key = math::key(tex, display);
         if !self.mathml.contains_key(&key) {
-            match self.math.to_mathml(tex, display) {
-                Ok(m) => {
-                    self.mathml.insert(key, m);
+            let converted = self
+                .math
+                .to_mathml(tex, display)
+                .map_err(|e| format!("{e} (for the site)"))
+                .and_then(|m| {
+                    math::to_typst(tex)
+                        .map(|t| (m, t))
+                        .map_err(|e| format!("{e} (for the PDF)"))
+                });
+            match converted {
+                Ok((m, t)) => {
+                    self.mathml.insert(key.clone(), m);
+                    self.typst_math.insert(key, t);
                 }
                 Err(e) => {
                     let d =

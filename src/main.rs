@@ -18,7 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the site into public/ (index.html, data, BibTeX, figures).
+    /// Build the site and the PDF into public/ (index.html, <slug>.pdf, data,
+    /// BibTeX, figures).
     ///
     /// The build writes into a fresh folder beside the output and swaps it
     /// in when complete: a failed build leaves the previous output as it was.
@@ -34,9 +35,12 @@ struct BuildArgs {
     /// Output folder (default: public/ in the project root).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Build only the HTML site.
-    #[arg(long)]
+    /// Build only the HTML site (the PDF of the previous build is kept).
+    #[arg(long, conflicts_with = "pdf")]
     html: bool,
+    /// Build only the PDF (the site of the previous build is kept).
+    #[arg(long)]
+    pdf: bool,
     /// Replace an output folder even if it holds a .git folder or a project.
     #[arg(long)]
     force: bool,
@@ -86,11 +90,12 @@ fn main() -> ExitCode {
                 Err(m) => return usage_error(&m),
             };
             let out = args.out.unwrap_or_else(|| root.join("public"));
-            let _ = args.html;
+            let both = !args.html && !args.pdf;
             let opts = Options {
                 root,
                 out: out.clone(),
-                html: true,
+                html: both || args.html,
+                pdf: both || args.pdf,
                 force: args.force,
                 base_url: args.base_url,
             };

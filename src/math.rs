@@ -62,3 +62,331 @@ mod tests {
         assert!(c.to_mathml(r"\notacommand{x}", false).is_err());
     }
 }
+
+/// LaTeX math (the subset papers use) to Typst math. Anything galley cannot
+/// convert is an error, never dropped.
+pub fn to_typst(tex: &str) -> Result<String, String> {
+    let mut p = TexParser {
+        chars: tex.chars().collect(),
+        pos: 0,
+    };
+    let out = p.seq(None)?;
+    if p.pos < p.chars.len() {
+        return Err(format!("unexpected `{}`", p.chars[p.pos]));
+    }
+    Ok(out.join(" "))
+}
+
+struct TexParser {
+    chars: Vec<char>,
+    pos: usize,
+}
+
+fn typst_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn symbol(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "alpha" => "alpha",
+        "beta" => "beta",
+        "gamma" => "gamma",
+        "delta" => "delta",
+        "epsilon" => "epsilon.alt",
+        "varepsilon" => "epsilon",
+        "zeta" => "zeta",
+        "eta" => "eta",
+        "theta" => "theta",
+        "vartheta" => "theta.alt",
+        "iota" => "iota",
+        "kappa" => "kappa",
+        "lambda" => "lambda",
+        "mu" => "mu",
+        "nu" => "nu",
+        "xi" => "xi",
+        "pi" => "pi",
+        "rho" => "rho",
+        "sigma" => "sigma",
+        "tau" => "tau",
+        "upsilon" => "upsilon",
+        "phi" => "phi.alt",
+        "varphi" => "phi",
+        "chi" => "chi",
+        "psi" => "psi",
+        "omega" => "omega",
+        "Gamma" => "Gamma",
+        "Delta" => "Delta",
+        "Theta" => "Theta",
+        "Lambda" => "Lambda",
+        "Xi" => "Xi",
+        "Pi" => "Pi",
+        "Sigma" => "Sigma",
+        "Upsilon" => "Upsilon",
+        "Phi" => "Phi",
+        "Psi" => "Psi",
+        "Omega" => "Omega",
+        "geq" | "ge" => ">=",
+        "leq" | "le" => "<=",
+        "neq" | "ne" => "!=",
+        "approx" => "approx",
+        "sim" => "tilde.op",
+        "simeq" => "tilde.eq",
+        "equiv" => "equiv",
+        "pm" => "plus.minus",
+        "mp" => "minus.plus",
+        "times" => "times",
+        "cdot" => "dot.op",
+        "div" => "div",
+        "to" | "rightarrow" => "->",
+        "leftarrow" => "<-",
+        "Rightarrow" => "=>",
+        "leftrightarrow" => "<->",
+        "infty" => "infinity",
+        "ldots" | "dots" => "...",
+        "cdots" => "dots.c",
+        "sum" => "sum",
+        "prod" => "product",
+        "int" => "integral",
+        "partial" => "partial",
+        "nabla" => "nabla",
+        "log" => "log",
+        "ln" => "ln",
+        "exp" => "exp",
+        "sin" => "sin",
+        "cos" => "cos",
+        "tan" => "tan",
+        "max" => "max",
+        "min" => "min",
+        "lim" => "lim",
+        "in" => "in",
+        "notin" => "in.not",
+        "subset" => "subset",
+        "cup" => "union",
+        "cap" => "sect",
+        "forall" => "forall",
+        "exists" => "exists",
+        "circ" => "compose",
+        "degree" => "degree",
+        "prime" => "prime",
+        "ll" => "lt.double",
+        "gg" => "gt.double",
+        "propto" => "prop",
+        "mid" => "divides",
+        "perp" => "perp",
+        "," => "thin",
+        ";" => "med",
+        ":" => "med",
+        " " => "space",
+        "quad" => "quad",
+        "qquad" => "wide",
+        "!" => "",
+        "%" => "%",
+        "{" => "\\{",
+        "}" => "\\}",
+        "_" => "\\_",
+        "&" => "\\&",
+        "#" => "\\#",
+        "$" => "\\$",
+        "|" => "||",
+        _ => return None,
+    })
+}
+
+impl TexParser {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.pos += 1;
+        }
+    }
+
+    /// Tokens until `end` (consumed) or the end of input.
+    fn seq(&mut self, end: Option<char>) -> Result<Vec<String>, String> {
+        let mut out: Vec<String> = Vec::new();
+        loop {
+            self.skip_ws();
+            let Some(c) = self.peek() else {
+                return match end {
+                    Some(e) => Err(format!("missing `{e}`")),
+                    None => Ok(out),
+                };
+            };
+            if Some(c) == end {
+                self.pos += 1;
+                return Ok(out);
+            }
+            if c == '_' || c == '^' {
+                self.pos += 1;
+                let arg = self.argument()?;
+                let base = out.pop().unwrap_or_else(|| "\"\"".to_string());
+                out.push(format!("{base}{c}({arg})"));
+                continue;
+            }
+            let tok = self.atom()?;
+            if !tok.is_empty() {
+                out.push(tok);
+            }
+        }
+    }
+
+    /// One argument of `_`, `^` or a command: a group or a single token.
+    fn argument(&mut self) -> Result<String, String> {
+        self.skip_ws();
+        match self.peek() {
+            Some('{') => {
+                self.pos += 1;
+                Ok(self.seq(Some('}'))?.join(" "))
+            }
+            Some(_) => self.single(),
+            None => Err("missing argument".into()),
+        }
+    }
+
+    /// A single token (one digit or letter, or one command).
+    fn single(&mut self) -> Result<String, String> {
+        let c = self.peek().ok_or("missing argument")?;
+        if c.is_ascii_digit() || c.is_alphabetic() {
+            self.pos += 1;
+            return Ok(c.to_string());
+        }
+        self.atom()
+    }
+
+    fn raw_group(&mut self) -> Result<String, String> {
+        self.skip_ws();
+        if self.peek() != Some('{') {
+            return Err("expected `{`".into());
+        }
+        self.pos += 1;
+        let mut depth = 1;
+        let mut s = String::new();
+        while let Some(c) = self.peek() {
+            self.pos += 1;
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(s);
+                    }
+                }
+                _ => {}
+            }
+            s.push(c);
+        }
+        Err("missing `}`".into())
+    }
+
+    fn atom(&mut self) -> Result<String, String> {
+        let c = self.peek().ok_or("unexpected end")?;
+        self.pos += 1;
+        Ok(match c {
+            '0'..='9' | '.' => {
+                let mut s = c.to_string();
+                while let Some(d) = self.peek() {
+                    if d.is_ascii_digit()
+                        || (d == '.'
+                            && self
+                                .chars
+                                .get(self.pos + 1)
+                                .is_some_and(char::is_ascii_digit))
+                    {
+                        s.push(d);
+                        self.pos += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if s == "." {
+                    ".".into()
+                } else {
+                    s
+                }
+            }
+            c if c.is_alphabetic() => c.to_string(),
+            '{' => self.seq(Some('}'))?.join(" "),
+            '=' | '+' | '-' | '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '!' | '|'
+            | '/' | '\'' | '*' => match c {
+                '*' => "ast.op".into(),
+                '/' => "slash".into(),
+                '\'' => "prime".into(),
+                _ => c.to_string(),
+            },
+            '~' => "space".into(),
+            '\\' => self.command()?,
+            '&' => return Err("alignment `&` is not supported here".into()),
+            '%' => return Err("`%` starts a LaTeX comment; write `\\%`".into()),
+            other => other.to_string(),
+        })
+    }
+
+    fn command(&mut self) -> Result<String, String> {
+        let mut name = String::new();
+        while let Some(c) = self.peek() {
+            if c.is_ascii_alphabetic() {
+                name.push(c);
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        if name.is_empty() {
+            let c = self.peek().ok_or("lone `\\`")?;
+            self.pos += 1;
+            name.push(c);
+        }
+        match name.as_str() {
+            "text" | "textrm" | "mathrm" | "textit" | "mathit" | "textbf" | "mathbf"
+            | "operatorname" => {
+                let raw = self.raw_group()?;
+                let s = typst_string(&raw);
+                Ok(match name.as_str() {
+                    "mathrm" | "operatorname" => format!("upright({s})"),
+                    "textit" | "mathit" => format!("italic({s})"),
+                    "textbf" | "mathbf" => format!("bold({s})"),
+                    _ => s,
+                })
+            }
+            "frac" | "dfrac" | "tfrac" => {
+                let a = self.argument()?;
+                let b = self.argument()?;
+                Ok(format!("frac({a}, {b})"))
+            }
+            "sqrt" => {
+                let a = self.argument()?;
+                Ok(format!("sqrt({a})"))
+            }
+            "left" | "right" | "big" | "Big" | "bigl" | "bigr" => Ok(String::new()),
+            other => match symbol(other) {
+                Some(s) => Ok(s.to_string()),
+                None => Err(format!("unknown command `\\{other}`")),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod typst_tests {
+    use super::to_typst;
+
+    #[test]
+    fn converts_the_papers_math() {
+        assert_eq!(
+            to_typst(r"F_{(9,133)}=37.1").unwrap(),
+            "F_(( 9 , 133 )) = 37.1"
+        );
+        assert_eq!(to_typst(r"p<0.0001").unwrap(), "p < 0.0001");
+        assert_eq!(to_typst(r"\geq 25\%").unwrap(), ">= 25 %");
+        assert_eq!(
+            to_typst(r"3.5\text{ }\mu\text{M}").unwrap(),
+            "3.5 \" \" mu \"M\""
+        );
+        assert_eq!(to_typst(r"\frac{a}{b}").unwrap(), "frac(a, b)");
+        assert!(to_typst(r"\unknowncmd x")
+            .unwrap_err()
+            .contains("unknowncmd"));
+    }
+}

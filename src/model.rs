@@ -272,6 +272,8 @@ pub struct Document {
     pub numeric_citations: bool,
     /// MathML of every formula, keyed by [`crate::math::key`].
     pub mathml: BTreeMap<String, String>,
+    /// Typst math of every formula, keyed the same way.
+    pub typst_math: BTreeMap<String, String>,
 }
 
 impl Inline {

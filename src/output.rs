@@ -78,7 +78,11 @@ pub fn check_out_dir(root: &Path, out: &Path, force: bool) -> Result<(), Diagnos
 }
 
 /// Write all files into a staging folder next to `out`, then swap it in.
-pub fn write_atomically(out: &Path, files: &[OutFile]) -> Result<(), Diagnostic> {
+pub fn write_atomically(
+    out: &Path,
+    files: &[OutFile],
+    keep_previous: bool,
+) -> Result<(), Diagnostic> {
     let out = absolute(out);
     let parent = out
         .parent()
@@ -92,6 +96,9 @@ pub fn write_atomically(out: &Path, files: &[OutFile]) -> Result<(), Diagnostic>
     let staging = parent.join(format!(".{name}.galley-new-{}", std::process::id()));
     let old = parent.join(format!(".{name}.galley-old-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
+    if keep_previous && out.is_dir() {
+        copy_tree(&out, &staging)?;
+    }
     for f in files {
         let target = staging.join(&f.path);
         if let Some(dir) = target.parent() {
@@ -128,6 +135,21 @@ fn clean_leftovers(parent: &Path, name: &str) {
     }
 }
 
+fn copy_tree(from: &Path, to: &Path) -> Result<(), Diagnostic> {
+    fs::create_dir_all(to).map_err(|e| io_err(to, e))?;
+    for entry in fs::read_dir(from).map_err(|e| io_err(from, e))?.flatten() {
+        let p = entry.path();
+        let target = to.join(entry.file_name());
+        let ft = entry.file_type().map_err(|e| io_err(&p, e))?;
+        if ft.is_dir() {
+            copy_tree(&p, &target)?;
+        } else if ft.is_file() {
+            fs::copy(&p, &target).map_err(|e| io_err(&p, e))?;
+        }
+    }
+    Ok(())
+}
+
 fn io_err(p: &Path, e: std::io::Error) -> Diagnostic {
     Diagnostic::error(format!("cannot write {}: {e}", p.display()))
 }
@@ -140,8 +162,8 @@ mod tests {
     fn swaps_in_complete_output() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        write_atomically(&out, &[OutFile::new("a/b.txt", b"one".to_vec())]).unwrap();
-        write_atomically(&out, &[OutFile::new("c.txt", b"two".to_vec())]).unwrap();
+        write_atomically(&out, &[OutFile::new("a/b.txt", b"one".to_vec())], false).unwrap();
+        write_atomically(&out, &[OutFile::new("c.txt", b"two".to_vec())], false).unwrap();
         assert!(!out.join("a/b.txt").exists());
         assert_eq!(fs::read(out.join("c.txt")).unwrap(), b"two");
         let names: Vec<_> = fs::read_dir(dir.path())

@@ -93,9 +93,11 @@ pub struct CheckSpec {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PdfSpec {
+    /// Typst paper name: a4, us-letter, ...
     pub paper: Option<String>,
-    pub columns: Option<u8>,
     pub font_size: Option<f64>,
+    /// ua-1 (tagged, accessible; the default), a-2b, a-3b or none.
+    pub standard: Option<String>,
 }
 
 /// manuscript.yaml

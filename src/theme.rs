@@ -14,6 +14,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("static/galley.css", include_str!("theme/static/galley.css")),
     ("static/galley.js", include_str!("theme/static/galley.js")),
+    ("typst/article.typ", include_str!("theme/typst/article.typ")),
 ];
 
 #[derive(Debug, Clone)]

@@ -262,3 +262,34 @@ fn usage_errors_exit_2() {
     let empty = tempfile::tempdir().unwrap();
     assert_eq!(galley(&["build"], empty.path()).status, 2);
 }
+
+#[test]
+fn typst_error_in_a_custom_template_points_at_the_template() {
+    let broken = include_str!("../src/theme/typst/article.typ").replace(
+        "#let sep = text(fill: accent)[ | ]",
+        "#let sep = text(fill: accent)[ | ]\n#let oops = undefined-thing(1)",
+    );
+    let line = broken
+        .lines()
+        .position(|l| l.contains("undefined-thing"))
+        .unwrap()
+        + 1;
+    assert_fails(
+        &[("theme/typst/article.typ", &broken)],
+        &[
+            &format!("theme/typst/article.typ:{line}:"),
+            "Typst: unknown variable: undefined-thing",
+        ],
+    );
+}
+
+#[test]
+fn math_that_cannot_be_converted_is_an_error_at_its_line() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\nfine\n\nThen $\\foo{x} = 1$ here.\n",
+        )],
+        &["manuscript/sections/a.md:5:7:", "cannot convert math"],
+    );
+}

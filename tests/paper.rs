@@ -268,3 +268,197 @@ fn scholarly_metadata() {
         "nothing loaded from another host"
     );
 }
+
+// ------------------------------------------------------------------ PDF
+
+fn pdf_path() -> PathBuf {
+    built().out.join("ketamine-ptsd-systematic-review.pdf")
+}
+
+/// The PDF's text in content-stream order (`pdftotext -raw`, poppler-utils).
+fn pdf_text() -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8", pdf_path().to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed; .ci/run installs it");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Mathematical alphanumerics to ASCII, soft hyphens and list bullets out.
+fn normalize(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| {
+            let u = c as u32;
+            if (0x1D400..0x1D6A4).contains(&u) {
+                let k = (u - 0x1D400) % 52;
+                return char::from_u32(if k < 26 {
+                    'A' as u32 + k
+                } else {
+                    'a' as u32 + k - 26
+                });
+            }
+            match c {
+                '\u{210E}' => Some('h'),
+                '\u{AD}' | '•' => None,
+                _ => Some(c),
+            }
+        })
+        .collect()
+}
+
+fn squash(s: &str) -> String {
+    normalize(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn numeric_citations(text: &str) -> Vec<String> {
+    let collapsed = normalize(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let re = regex::Regex::new(r"\[\d+(?:(?:, |–)\d+)*\]").unwrap();
+    re.find_iter(&collapsed)
+        .map(|m| m.as_str().to_string())
+        .collect()
+}
+
+/// The HTML as a reader sees it: no tooltips, no screen-reader-only text.
+fn visible_html() -> String {
+    let html = without_tips(&html());
+    let re = regex::Regex::new(r#"<span class="visually-hidden">[^<]*</span>"#).unwrap();
+    re.replace_all(&html, "").into_owned()
+}
+
+#[test]
+fn pdf_citations_match_the_site_in_reading_order() {
+    let html = visible_html();
+    let body =
+        &html[html.find("<main").unwrap()..html.find("<section class=\"references\"").unwrap()];
+    let site = numeric_citations(&text_of(body));
+    let pdf = numeric_citations(&pdf_text());
+    assert!(site.len() > 90, "{site:?}");
+    assert_eq!(site, pdf);
+}
+
+#[test]
+fn pdf_reference_list_matches_the_site() {
+    let pdf = squash(&pdf_text());
+    let html = html();
+    let list = between(&html, "<ol class=\"reflist\">", "</ol>").unwrap();
+    let entries: Vec<String> = list
+        .split("<li id=\"ref-")
+        .skip(1)
+        .map(|li| {
+            text_of(
+                &li[li.find('>').unwrap() + 1
+                    ..li.find("<span class=\"backlinks\">").unwrap_or(li.len())],
+            )
+        })
+        .collect();
+    assert_eq!(entries.len(), 66);
+    for e in entries {
+        assert!(
+            pdf.contains(&squash(&e)),
+            "reference missing from the PDF: {e}"
+        );
+    }
+}
+
+#[test]
+fn pdf_table_cells_and_numbers_match_the_site() {
+    let html = visible_html();
+    // Page furniture interrupts cells that break across pages: the running
+    // head and the repeated header row of Table 1.
+    let header = squash(&text_of(
+        between(&html, "id=\"tbl-studies\"", "</thead>")
+            .unwrap()
+            .split("<thead>")
+            .nth(1)
+            .unwrap(),
+    ));
+    let furniture = regex::Regex::new(&format!(
+        r"Yinetal\.·ActaPsychiatricaScandinavica,2025\d+(?:{})?",
+        regex::escape(&header)
+    ))
+    .unwrap();
+    let pdf = furniture.replace_all(&squash(&pdf_text()), "").into_owned();
+    let cell = regex::Regex::new(r"(?s)<t[dh][^>]*>(.*?)</t[dh]>").unwrap();
+    let mut n = 0;
+    for id in ["tbl-studies", "tbl-rob", "tbl-eligibility"] {
+        let table = between(&html, &format!("id=\"{id}\""), "</figure>").unwrap();
+        for c in cell.captures_iter(table) {
+            let text = squash(&text_of(&c[1]));
+            if !text.is_empty() {
+                assert!(
+                    pdf.contains(&text),
+                    "{id}: cell missing from the PDF: {text}"
+                );
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 100, "{n} cells");
+    for label in [
+        "Table1|Randomized",
+        "Table2|Riskofbias",
+        "Table3|Eligibility",
+        "Figure1|PRISMAflowdiagram.",
+        "(Figure1)",
+        "(Table3)",
+    ] {
+        assert!(pdf.contains(label), "{label}");
+    }
+    for glyph in ["Danböck", "≥", "→", "–"] {
+        assert!(pdf.contains(glyph), "{glyph} missing (font coverage)");
+    }
+    // μ comes from math (\mu), set in the math font's italic.
+    assert!(pdf.contains('𝜇') || pdf.contains('μ'), "μ missing");
+}
+
+#[test]
+fn pdf_metadata_and_determinism() {
+    let info = std::process::Command::new("pdfinfo")
+        .arg(pdf_path())
+        .output()
+        .expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(
+        info.contains("Title:           Effects of Intravenous Ketamine"),
+        "{info}"
+    );
+    assert!(
+        info.contains("Author:          Liyang Yin, Andy Lu"),
+        "{info}"
+    );
+    assert!(
+        info.contains("Keywords:        Ketalar, ketamine"),
+        "{info}"
+    );
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(
+        info.contains("CreationDate:    Fri Nov 14 00:00:00 2025"),
+        "fixed date: {info}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("again");
+    let r = galley(
+        &[
+            "build",
+            "--pdf",
+            "--root",
+            repo().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let again = std::fs::read(out.join("ketamine-ptsd-systematic-review.pdf")).unwrap();
+    assert!(
+        again == std::fs::read(pdf_path()).unwrap(),
+        "two builds give different PDFs"
+    );
+}

@@ -1,0 +1,227 @@
+//! The PDF renderer's second half: Typst as a library. A [`GalleyWorld`]
+//! serves only in-memory files (the generated main.typ, the theme template,
+//! figures and images read and checked by galley), with embedded fonts and a
+//! fixed date, so the PDF is the same on every machine.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use typst::diag::{FileError, FileResult, Severity as TSeverity, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_kit::fonts::FontStore;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+use crate::diag::{Diagnostic, Diagnostics};
+
+/// Fonts and the standard library, built once per process.
+struct Shared {
+    library: LazyHash<Library>,
+    fonts: FontStore,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let mut fonts = FontStore::new();
+        fonts.extend(typst_kit::fonts::embedded());
+        Shared {
+            library: LazyHash::new(Library::default()),
+            fonts,
+        }
+    })
+}
+
+/// An in-memory file for the Typst world, with where it came from for
+/// diagnostics.
+pub struct InFile {
+    /// Virtual path, starting with '/'.
+    pub vpath: String,
+    pub bytes: Vec<u8>,
+    /// Project-relative origin for messages (e.g. theme/typst/article.typ).
+    pub origin: PathBuf,
+}
+
+pub struct GalleyWorld {
+    main: FileId,
+    sources: HashMap<FileId, Source>,
+    files: HashMap<FileId, Bytes>,
+    origins: HashMap<FileId, PathBuf>,
+    today: Option<Datetime>,
+}
+
+fn file_id(vpath: &str) -> Option<FileId> {
+    let vp = VirtualPath::new(vpath).ok()?;
+    Some(FileId::new(RootedPath::new(VirtualRoot::Project, vp)))
+}
+
+impl GalleyWorld {
+    pub fn new(
+        main: String,
+        files: Vec<InFile>,
+        date: Option<(i32, u32, u32)>,
+    ) -> Result<Self, Diagnostic> {
+        let main_id =
+            file_id("/main.typ").ok_or_else(|| Diagnostic::error("internal: bad main path"))?;
+        let mut sources = HashMap::new();
+        let mut bytes = HashMap::new();
+        let mut origins = HashMap::new();
+        sources.insert(main_id, Source::new(main_id, main));
+        origins.insert(main_id, PathBuf::from("<generated>/main.typ"));
+        for f in files {
+            let id = file_id(&f.vpath).ok_or_else(|| {
+                Diagnostic::error(format!("file path `{}` cannot be used in the PDF", f.vpath))
+            })?;
+            if f.vpath.ends_with(".typ") {
+                let text = String::from_utf8(f.bytes.clone()).map_err(|_| {
+                    Diagnostic::error("Typst template is not valid UTF-8").in_file(&f.origin)
+                })?;
+                sources.insert(id, Source::new(id, text));
+            }
+            bytes.insert(id, Bytes::new(f.bytes));
+            origins.insert(id, f.origin);
+        }
+        let today = date.and_then(|(y, m, d)| Datetime::from_ymd(y, m as u8, d as u8));
+        Ok(GalleyWorld {
+            main: main_id,
+            sources,
+            files: bytes,
+            origins,
+            today,
+        })
+    }
+
+    pub fn main_source(&self) -> &Source {
+        &self.sources[&self.main]
+    }
+}
+
+impl World for GalleyWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &shared().library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        shared().fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        self.sources
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| FileError::NotFound(id.get().vpath().get_without_slash().into()))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(b) = self.files.get(&id) {
+            return Ok(b.clone());
+        }
+        if let Some(s) = self.sources.get(&id) {
+            return Ok(Bytes::from_string(s.clone()));
+        }
+        Err(FileError::NotFound(
+            id.get().vpath().get_without_slash().into(),
+        ))
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        shared().fonts.font(index)
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        self.today
+    }
+}
+
+pub struct PdfOutput {
+    pub bytes: Vec<u8>,
+    pub pages: usize,
+    pub warnings: Diagnostics,
+}
+
+/// Typst diagnostics as galley diagnostics, pointing into the theme
+/// template (or the generated source, quoted).
+fn convert_diags(world: &GalleyWorld, diags: &[SourceDiagnostic]) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for d in diags {
+        let mut msg = d.message.to_string();
+        for h in &d.hints {
+            msg.push_str(&format!(" (hint: {})", h.v));
+        }
+        let base = match d.severity {
+            TSeverity::Error => Diagnostic::error(format!("Typst: {msg}")),
+            TSeverity::Warning => Diagnostic::warning(format!("Typst: {msg}")),
+        };
+        let located = d.span.id().and_then(|id| {
+            let range = world.range(d.span)?;
+            let origin = world.origins.get(&id)?.clone();
+            Some((id, origin, range))
+        });
+        let diag = match located {
+            Some((id, origin, range)) if id != world.main => base.at(origin, range),
+            Some((_, _, range)) => {
+                let text = world.main_source().text();
+                let start = text[..range.start.min(text.len())]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
+                let end = text[range.start.min(text.len())..]
+                    .find('\n')
+                    .map_or(text.len(), |i| range.start + i);
+                let line: String = text[start..end].chars().take(200).collect();
+                base.with_note(format!("in the Typst source galley generated: {line}"))
+            }
+            None => base,
+        };
+        out.push(diag);
+    }
+    out
+}
+
+/// Compile and export. `standard`: "ua-1", "a-2b" or "none".
+pub fn render(
+    world: &GalleyWorld,
+    ident: &str,
+    creator: &str,
+    standard: &str,
+) -> Result<PdfOutput, Diagnostics> {
+    let result = typst::compile::<PagedDocument>(world);
+    let mut warnings = convert_diags(world, &result.warnings);
+    warnings.0.retain(|d| !d.is_error());
+    let doc = match result.output {
+        Ok(doc) => doc,
+        Err(errors) => return Err(convert_diags(world, &errors)),
+    };
+    let list: Vec<PdfStandard> = match standard {
+        "ua-1" => vec![PdfStandard::Ua_1],
+        "a-2b" => vec![PdfStandard::A_2b],
+        "a-3b" => vec![PdfStandard::A_3b],
+        _ => vec![],
+    };
+    let standards = PdfStandards::new(&list).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(format!("PDF standard: {}", e.message())))
+    })?;
+    let options = PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        creator: Smart::Custom(Some(creator.to_string())),
+        timestamp: None,
+        page_ranges: None,
+        standards,
+        tagged: true,
+        pretty: false,
+    };
+    let bytes = typst_pdf::pdf(&doc, &options).map_err(|errors| convert_diags(world, &errors))?;
+    Ok(PdfOutput {
+        bytes,
+        pages: doc.pages().len(),
+        warnings,
+    })
+}
