@@ -33,6 +33,8 @@ pub struct Options {
 /// A successful run.
 pub struct Report {
     pub warnings: Diagnostics,
+    /// Wall time of each stage, in order (seconds).
+    pub timings: Vec<(&'static str, f64)>,
     pub sources: SourceMap,
     pub files: Vec<String>,
     pub seconds: f64,
@@ -54,7 +56,36 @@ pub fn check(root: &Path) -> Result<(Project, Assembled, Diagnostics), Failure> 
     Ok((project, assembled, warnings))
 }
 
-/// Build the site into `opts.out`, atomically replacing what was there.
+/// Everything `build` does but writing: every validation, and the outputs
+/// rendered in memory.
+pub fn prepare(opts: &Options) -> Result<(Vec<OutFile>, Report), Failure> {
+    let start = Instant::now();
+    let (project, assembled, mut warnings) = check(&opts.root)?;
+    let mut timings = vec![("load + assemble", start.elapsed().as_secs_f64())];
+    let mut sources = assembled.sources.clone();
+    let rendering = Instant::now();
+    let (files, pdf_warnings, pdf_times) = match render(&project, &assembled, opts, &mut sources) {
+        Ok(f) => f,
+        Err(d) => return Err(Failure { diags: d, sources }),
+    };
+    timings.push((
+        "render (site and PDF in parallel)",
+        rendering.elapsed().as_secs_f64(),
+    ));
+    timings.extend(pdf_times);
+    warnings.extend(pdf_warnings);
+    let names = files.iter().map(|f| f.path.clone()).collect();
+    let report = Report {
+        warnings,
+        timings,
+        sources,
+        files: names,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    Ok((files, report))
+}
+
+/// Build into `opts.out`, atomically replacing what was there.
 pub fn build(opts: &Options) -> Result<Report, Failure> {
     let start = Instant::now();
     if let Err(d) = output::check_out_dir(&opts.root, &opts.out, opts.force) {
@@ -63,29 +94,21 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
             sources: SourceMap::default(),
         });
     }
-    let (project, assembled, warnings) = check(&opts.root)?;
-    let mut sources = assembled.sources.clone();
-    let (files, pdf_warnings) = match render(&project, &assembled, opts, &mut sources) {
-        Ok(f) => f,
-        Err(d) => return Err(Failure { diags: d, sources }),
-    };
-    let mut warnings = warnings;
-    warnings.extend(pdf_warnings);
-    let names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let (files, mut report) = prepare(opts)?;
+    let writing = Instant::now();
     // Building one output keeps the other from the previous build.
     let keep = !(opts.html && opts.pdf);
     if let Err(d) = output::write_atomically(&opts.out, &files, keep) {
         return Err(Failure {
             diags: d.into(),
-            sources,
+            sources: report.sources,
         });
     }
-    Ok(Report {
-        warnings,
-        sources,
-        files: names,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    report
+        .timings
+        .push(("write", writing.elapsed().as_secs_f64()));
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
 }
 
 /// Every output file, in memory, and the PDF engine's warnings.
@@ -94,7 +117,7 @@ pub fn render(
     a: &Assembled,
     opts: &Options,
     sources: &mut SourceMap,
-) -> Result<(Vec<OutFile>, Diagnostics), Diagnostics> {
+) -> Result<(Vec<OutFile>, Diagnostics, Vec<(&'static str, f64)>), Diagnostics> {
     let doc = &a.doc;
     let theme = Theme::new(&project.root);
     let pdf_file = format!("{}.pdf", doc.slug);
@@ -131,9 +154,12 @@ pub fn render(
     });
     let mut files = site?;
     let mut warnings = Diagnostics::new();
+    let mut times = Vec::new();
     if let Some(pdf) = pdf {
         let out = pdf?;
         warnings.extend(out.warnings);
+        times.push(("  PDF: Typst layout", out.compile_seconds));
+        times.push(("  PDF: export", out.export_seconds));
         files.push(OutFile::new(&pdf_file, out.bytes));
     }
     files.push(OutFile::new(
@@ -142,7 +168,7 @@ pub fn render(
     ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
-    Ok((files, warnings))
+    Ok((files, warnings, times))
 }
 
 fn pdf_standard(project: &Project) -> String {

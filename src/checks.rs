@@ -12,7 +12,7 @@ use crate::project::{yaml_key_span, Project, MANIFEST};
 use crate::template;
 
 pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
-    let mut out = Diagnostics::new();
+    let mut out = typed_numbers(project);
     for (stem, value) in &project.data {
         let looks_like_prisma = ["identified", "screened", "included"]
             .iter()
@@ -87,4 +87,180 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
         }
     }
     out
+}
+
+/// Numbers the dataset defines: every numeric leaf, and for each list of
+/// records its length and the sum of each numeric field. Keyed by value.
+fn data_numbers(
+    data: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> Vec<(f64, String)> {
+    use serde_json::Value;
+    fn walk(v: &Value, path: String, out: &mut Vec<(f64, String)>) {
+        match v {
+            Value::Number(n) => {
+                if let Some(x) = n.as_f64() {
+                    out.push((x, path));
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    walk(x, format!("{path}.{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                if a.len() >= 10 {
+                    out.push((a.len() as f64, format!("{path} | length")));
+                }
+                let records: Vec<&serde_json::Map<String, Value>> =
+                    a.iter().filter_map(Value::as_object).collect();
+                if records.len() > 1 {
+                    let mut fields: Vec<&String> = records.iter().flat_map(|r| r.keys()).collect();
+                    fields.sort();
+                    fields.dedup();
+                    for f in fields {
+                        let nums: Vec<f64> = records
+                            .iter()
+                            .filter_map(|r| r.get(f.as_str()).and_then(Value::as_f64))
+                            .collect();
+                        if nums.len() == records.len() {
+                            out.push((
+                                nums.iter().sum(),
+                                format!("{path} | map(attribute=\"{f}\") | sum"),
+                            ));
+                        }
+                    }
+                }
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, format!("{path}.{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (stem, v) in data {
+        walk(v, format!("data.{stem}"), &mut out);
+    }
+    out
+}
+
+/// Byte ranges of a section's text where a typed number is fine: template
+/// tags, math, code, link targets and bracketed citations.
+fn exempt_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let pairs: [(&str, &str); 6] = [
+        ("{{", "}}"),
+        ("{%", "%}"),
+        ("{#", "#}"),
+        ("`", "`"),
+        ("](", ")"),
+        ("[@", "]"),
+    ];
+    for (open, close) in pairs {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(open).map(|i| i + from) {
+            let end = text[i + open.len()..]
+                .find(close)
+                .map_or(text.len(), |j| i + open.len() + j + close.len());
+            out.push(i..end);
+            from = end.max(i + 1);
+        }
+    }
+    // Inline and display math.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && (i == 0 || bytes[i - 1] != b'\\') {
+            let start = i;
+            i += 1;
+            while i < bytes.len() && !(bytes[i] == b'$' && bytes[i - 1] != b'\\') {
+                i += 1;
+            }
+            out.push(start..(i + 1).min(bytes.len()));
+        }
+        i += 1;
+    }
+    out
+}
+
+const TIME_UNITS: [&str; 12] = [
+    " h", " min", " hour", " day", " week", " month", " year", "-day", "-week", "-month", "-min",
+    "-year",
+];
+
+/// Warn about numbers typed in the prose that equal a number of the data.
+pub fn typed_numbers(project: &Project) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    let known = data_numbers(&project.data);
+    for file in &project.sections {
+        let text = &file.text;
+        let exempt = exempt_ranges(text);
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit()
+                    || (bytes[i] == b'.' && i + 1 < bytes.len() && bytes[i + 1].is_ascii_digit()))
+            {
+                i += 1;
+            }
+            let token = &text[start..i];
+            // Part of a longer token (PCL-5, R21AG070666, 2.3.1, 1,234)?
+            let before = text[..start].chars().last();
+            let after = text[i..].chars().next();
+            let glued = before.is_some_and(|c| {
+                c.is_alphanumeric() || c == '-' || c == '_' || c == '.' || c == ','
+            }) || after.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if glued || exempt.iter().any(|r| r.contains(&start)) {
+                continue;
+            }
+            let Ok(value) = token.parse::<f64>() else {
+                continue;
+            };
+            let is_year = value.fract() == 0.0 && (1900.0..=2100.0).contains(&value);
+            if value < 10.0 || is_year || TIME_UNITS.iter().any(|u| text[i..].starts_with(u)) {
+                continue;
+            }
+            if let Some((_, path)) = known.iter().find(|(x, _)| (*x - value).abs() < 1e-9) {
+                out.push(
+                    Diagnostic::warning(format!(
+                        "`{token}` is typed by hand but the data defines it as `{path}`; write {{{{ {path} }}}} so it cannot drift"
+                    ))
+                    .at(&file.path, start..i),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sums_and_leaves_are_known() {
+        let mut data = std::collections::BTreeMap::new();
+        data.insert("s".to_string(), json!([{"n": 158}, {"n": 165}]));
+        let nums = data_numbers(&data);
+        assert!(nums
+            .iter()
+            .any(|(x, p)| *x == 323.0 && p == "data.s | map(attribute=\"n\") | sum"));
+        assert!(nums.iter().any(|(x, p)| *x == 158.0 && p == "data.s.0.n"));
+    }
+
+    #[test]
+    fn exempts_templates_math_and_citations() {
+        let t = "a {{ 323 }} $n=323$ [@k2020] `323` 323";
+        let ex = exempt_ranges(t);
+        let last = t.rfind("323").unwrap();
+        assert!(!ex.iter().any(|r| r.contains(&last)));
+        assert!(ex.iter().any(|r| r.contains(&t.find("323").unwrap())));
+    }
 }

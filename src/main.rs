@@ -24,6 +24,20 @@ enum Command {
     /// The build writes into a fresh folder beside the output and swaps it
     /// in when complete: a failed build leaves the previous output as it was.
     Build(BuildArgs),
+    /// Run every validation of `build` (data references, citations,
+    /// cross-references, tables, math, templates, data checks, the PDF) and
+    /// write nothing. Exit status: 0 clean, 1 errors, 2 usage.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Project root (default: found from the working directory).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Treat warnings as errors (for CI).
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(Args)]
@@ -44,6 +58,9 @@ struct BuildArgs {
     /// Replace an output folder even if it holds a .git folder or a project.
     #[arg(long)]
     force: bool,
+    /// Print how long each stage took.
+    #[arg(long)]
+    timings: bool,
     /// Absolute URL the site will be served from (canonical link, metadata).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
@@ -84,6 +101,51 @@ fn print_warnings(w: &Diagnostics, sources: &SourceMap) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Check(args) => {
+            let root = match find_root(args.root) {
+                Ok(r) => r,
+                Err(m) => return usage_error(&m),
+            };
+            let opts = Options {
+                out: root.join("public"),
+                root,
+                html: true,
+                pdf: true,
+                force: false,
+                base_url: None,
+            };
+            match build::prepare(&opts) {
+                Ok((_, report)) => {
+                    print_warnings(&report.warnings, &report.sources);
+                    let n = report.warnings.0.len();
+                    if n > 0 && args.deny_warnings {
+                        eprintln!(
+                            "error: {n} warning{} denied by --deny-warnings",
+                            if n == 1 { "" } else { "s" }
+                        );
+                        return ExitCode::from(1);
+                    }
+                    if n == 0 {
+                        eprintln!("check: no problems found");
+                    } else {
+                        eprintln!(
+                            "check: no errors, {n} warning{}",
+                            if n == 1 { "" } else { "s" }
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(f) => {
+                    diag::emit(&f.diags, &f.sources);
+                    let n = f.diags.errors().count();
+                    eprintln!(
+                        "error: check found {n} error{}",
+                        if n == 1 { "" } else { "s" }
+                    );
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Build(args) => {
             let root = match find_root(args.root) {
                 Ok(r) => r,
@@ -102,6 +164,12 @@ fn main() -> ExitCode {
             match build::build(&opts) {
                 Ok(report) => {
                     print_warnings(&report.warnings, &report.sources);
+                    if args.timings {
+                        for (stage, secs) in &report.timings {
+                            eprintln!("{stage:<36} {:>8.1} ms", secs * 1000.0);
+                        }
+                        eprintln!("{:<36} {:>8.1} ms", "total", report.seconds * 1000.0);
+                    }
                     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                         eprintln!(
                             "built {} ({} files) in {:.2} s",

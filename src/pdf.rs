@@ -146,6 +146,9 @@ pub struct PdfOutput {
     pub bytes: Vec<u8>,
     pub pages: usize,
     pub warnings: Diagnostics,
+    /// Seconds spent in Typst layout and in PDF export.
+    pub compile_seconds: f64,
+    pub export_seconds: f64,
 }
 
 /// Typst diagnostics as galley diagnostics, pointing into the theme
@@ -193,7 +196,9 @@ pub fn render(
     creator: &str,
     standard: &str,
 ) -> Result<PdfOutput, Diagnostics> {
+    let started = std::time::Instant::now();
     let result = typst::compile::<PagedDocument>(world);
+    let compile_seconds = started.elapsed().as_secs_f64();
     let mut warnings = convert_diags(world, &result.warnings);
     warnings.0.retain(|d| !d.is_error());
     let doc = match result.output {
@@ -218,10 +223,14 @@ pub fn render(
         tagged: true,
         pretty: false,
     };
+    let started = std::time::Instant::now();
     let bytes = typst_pdf::pdf(&doc, &options).map_err(|errors| convert_diags(world, &errors))?;
+    let export_seconds = started.elapsed().as_secs_f64();
     Ok(PdfOutput {
         bytes,
         pages: doc.pages().len(),
+        compile_seconds,
+        export_seconds,
         warnings,
     })
 }
