@@ -294,13 +294,67 @@ fn xml_error_span(text: &str, msg: &str) -> Option<Range<usize>> {
             return Some(n..n + 1);
         }
     }
-    // serde_path_to_error paths like "citation.layout": point at the element.
-    let last = msg
-        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.'))
-        .find(|w| w.contains('.'))?;
-    let elem = last.rsplit('.').next()?;
-    let pat = format!("<{elem}");
-    text.find(&pat).map(|i| i..i + pat.len())
+    // serde_path_to_error paths like `bibliography.layout.$value[1]`: walk
+    // the XML element by element.
+    let path = msg.split('`').nth(1)?;
+    let mut pos = text.find("<style").unwrap_or(0);
+    let mut found = None;
+    for part in path.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let start = if name == "$value" || name.starts_with('@') {
+            pos
+        } else {
+            let pat = format!("<{name}");
+            let at = text[pos..].find(&pat).map(|i| pos + i)?;
+            found = Some(at..at + pat.len());
+            at + 1
+        };
+        pos = start;
+        if let Some(k) = index {
+            // The k-th child element of the element opened at `pos`.
+            let child = nth_child(text, pos, k)?;
+            let end = text[child..]
+                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .map_or(text.len(), |e| child + e);
+            found = Some(child..end);
+            pos = child + 1;
+        }
+    }
+    found
+}
+
+/// Byte offset of the `k`-th (0-based) child element of the element whose
+/// opening tag contains `inside`.
+fn nth_child(text: &str, inside: usize, k: usize) -> Option<usize> {
+    let open_end = text[inside..].find('>')? + inside + 1;
+    let mut depth = 0usize;
+    let mut count = 0usize;
+    let mut i = open_end;
+    while let Some(lt) = text[i..].find('<').map(|x| x + i) {
+        let gt = text[lt..].find('>')? + lt;
+        let tag = &text[lt + 1..gt];
+        if tag.starts_with('/') {
+            if depth == 0 {
+                return None;
+            }
+            depth -= 1;
+        } else if !tag.starts_with('!') && !tag.starts_with('?') {
+            if depth == 0 {
+                if count == k {
+                    return Some(lt);
+                }
+                count += 1;
+            }
+            if !tag.ends_with('/') {
+                depth += 1;
+            }
+        }
+        i = gt + 1;
+    }
+    None
 }
 
 fn locator_kind(label: &str) -> Locator {

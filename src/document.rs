@@ -296,8 +296,10 @@ impl<'p> Asm<'p> {
 
     fn markdown_file(&mut self, path: &Path, text: &str) -> Vec<Block> {
         if text.trim().is_empty() {
-            self.diags
-                .push(Diagnostic::warning("section file is empty").at(path, 0..0));
+            self.diags.push(
+                Diagnostic::error("section file is empty; write its heading and text, or remove it from `sections`")
+                    .at(path, 0..0),
+            );
             return Vec::new();
         }
         if let Some(off) = unclosed_fence(text) {

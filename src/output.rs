@@ -107,13 +107,7 @@ pub fn write_atomically(
         fs::write(&target, &f.bytes).map_err(|e| io_err(&target, e))?;
     }
     if out.exists() {
-        fs::rename(&out, &old).map_err(|e| io_err(&out, e))?;
-        if let Err(e) = fs::rename(&staging, &out) {
-            // Put the previous output back.
-            let _ = fs::rename(&old, &out);
-            return Err(io_err(&out, e));
-        }
-        let _ = fs::remove_dir_all(&old);
+        swap(&staging, &out, &old)?;
     } else {
         fs::rename(&staging, &out).map_err(|e| io_err(&out, e))?;
     }
@@ -133,6 +127,28 @@ fn clean_leftovers(parent: &Path, name: &str) {
             }
         }
     }
+}
+
+/// Put `staging` in place of `out`. On Linux both names are exchanged in one
+/// step (renameat2 RENAME_EXCHANGE), so `out` always exists; elsewhere, or on
+/// file systems without it, `out` is moved aside first.
+fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), Diagnostic> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            // The previous output now sits at `staging`.
+            let _ = fs::remove_dir_all(staging);
+            return Ok(());
+        }
+    }
+    fs::rename(out, old).map_err(|e| io_err(out, e))?;
+    if let Err(e) = fs::rename(staging, out) {
+        let _ = fs::rename(old, out);
+        return Err(io_err(out, e));
+    }
+    let _ = fs::remove_dir_all(old);
+    Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), Diagnostic> {

@@ -226,7 +226,8 @@ pub fn read_text(
     rel: &Path,
     sources: &mut SourceMap,
 ) -> std::result::Result<String, Diagnostic> {
-    let full = root.join(rel);
+    let full = resolve_inside(root, &rel.to_string_lossy())
+        .map_err(|m| Diagnostic::error(format!("refusing to read it: {m}")).in_file(rel))?;
     let bytes = std::fs::read(&full).map_err(|e| {
         Diagnostic::error(format!("cannot read file: {}", io_reason(&e))).in_file(rel)
     })?;

@@ -251,7 +251,7 @@ fn csl_that_does_not_parse() {
             ("manuscript/manuscript.yaml", &manifest("csl: theme/bad.csl\n", &["sections/a.md"])),
             ("theme/bad.csl", "<style xmlns=\"http://purl.org/net/xbiblio/csl\" class=\"in-text\">\n<info><title>x</title></info>\n"),
         ],
-        &["theme/bad.csl", "invalid CSL style"],
+        &["theme/bad.csl:2:1: invalid CSL style"],
     );
 }
 
@@ -292,4 +292,90 @@ fn math_that_cannot_be_converted_is_an_error_at_its_line() {
         )],
         &["manuscript/sections/a.md:5:7:", "cannot convert math"],
     );
+}
+
+#[test]
+fn empty_section_file() {
+    assert_fails(
+        &[("manuscript/sections/a.md", "")],
+        &["manuscript/sections/a.md:1:1: section file is empty"],
+    );
+}
+
+#[test]
+fn unknown_key_in_a_table_spec() {
+    assert_fails(
+        &[("manuscript/tables/x.yaml", "id: tbl-x\ncaption: X.\nsource: data.d\ncolums:\n  - header: A\n    cell: \"{{ row.a }}\"\n")],
+        &["manuscript/tables/x.yaml:4:1:", "unknown field `colums`"],
+    );
+}
+
+#[test]
+fn image_that_does_not_exist() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\n![A chart](figures/chart.png)\n",
+        )],
+        &[
+            "manuscript/sections/a.md:3:",
+            "image `figures/chart.png` does not exist",
+        ],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn data_file_linking_outside_the_project_is_refused() {
+    let dir = good();
+    assert_eq!(galley(&["build"], dir.path()).status, 0);
+    let before = snapshot(&dir.path().join("public"));
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("manuscript/data/passwd.csv"))
+        .unwrap();
+    let r = galley(&["build"], dir.path());
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("resolves outside the project"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("root:"),
+        "file content leaked: {}",
+        r.stderr
+    );
+    assert_eq!(snapshot(&dir.path().join("public")), before);
+}
+
+#[test]
+fn a_killed_build_leaves_the_previous_output() {
+    let dir = good();
+    assert_eq!(galley(&["build"], dir.path()).status, 0);
+    let before = snapshot(&dir.path().join("public"));
+    for delay_ms in [5u64, 20, 60, 150, 300] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galley"))
+            .arg("build")
+            .current_dir(dir.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Same inputs: whatever moment it died at, public/ is the old output
+        // or the complete new one, which is byte-identical to it.
+        assert_eq!(
+            snapshot(&dir.path().join("public")),
+            before,
+            "killed after {delay_ms} ms"
+        );
+    }
+    // A later build cleans up what the killed ones left beside public/.
+    assert_eq!(galley(&["build"], dir.path()).status, 0);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("galley-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
