@@ -370,6 +370,48 @@ fn locator_kind(label: &str) -> Locator {
     }
 }
 
+/// The archived CSL locales the document can need: its language, the
+/// style's default locale and en-US as the fallback. Decoding all of
+/// hayagriva's locales takes most of a build's time, so only these are.
+fn needed_locales(lang: &str, style: &IndependentStyle) -> Vec<Locale> {
+    let mut tags = vec!["en-US".to_string()];
+    let region = match lang {
+        "en" => "en-US".to_string(),
+        l if l.contains('-') => l.to_string(),
+        l => format!("{l}-{}", l.to_uppercase()),
+    };
+    tags.push(region);
+    tags.push(lang.to_string());
+    if let Some(code) = &style.default_locale {
+        tags.push(code.0.clone());
+    }
+    let mut out = Vec::new();
+    for bytes in hayagriva::archive::LOCALES {
+        // The language tag is the first field of each encoded locale.
+        let head = &bytes[..bytes.len().min(48)];
+        let wanted = tags.iter().any(|t| contains(head, t.as_bytes()));
+        if wanted {
+            if let Ok(l) = ciborium::de::from_reader::<Locale, _>(*bytes) {
+                let matches = l
+                    .lang
+                    .as_ref()
+                    .is_some_and(|c| tags.iter().any(|t| t == &c.0));
+                if matches {
+                    out.push(l);
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return locales();
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Run hayagriva over the citations; `purposes` applies the narrative and
 /// suppress-author forms (author-date styles), else every group is normal.
 fn run_driver(
@@ -407,7 +449,7 @@ fn run_driver(
 
 /// Format every citation of `doc` and its reference list.
 pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle) {
-    let locale_files: Vec<Locale> = locales();
+    let locale_files = needed_locales(&doc.lang, style);
     let plain = run_driver(doc, bib, style, &locale_files, false);
     // Numeric styles print numbers; narrative citations then read
     // "Author [n]" as in Pandoc, and suppress-author changes nothing.
