@@ -95,6 +95,13 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
         });
     }
     let (files, mut report) = prepare(opts)?;
+    let inputs = report.sources.iter().map(|(p, _)| p.as_path());
+    if let Err(d) = output::check_no_sources(&opts.root, &opts.out, inputs) {
+        return Err(Failure {
+            diags: d.into(),
+            sources: report.sources,
+        });
+    }
     let writing = Instant::now();
     // Building one output keeps the other from the previous build.
     let keep = !(opts.html && opts.pdf);
@@ -121,10 +128,16 @@ pub fn render(
     let doc = &a.doc;
     let theme = Theme::new(&project.root);
     let pdf_file = format!("{}.pdf", doc.slug);
+    let images = a
+        .images
+        .iter()
+        .map(|img| Ok((img.clone(), read_image(project, img)?)))
+        .collect::<Result<Vec<_>, Diagnostics>>()?;
+    let assets = theme.static_files().map_err(Diagnostics::from)?;
     // The PDF's inputs are gathered first; it then typesets on its own
     // thread while the site renders.
     let pdf_world = if opts.pdf {
-        Some(pdf_world(project, a, &theme, sources)?)
+        Some(pdf_world(project, a, &theme, &images, sources)?)
     } else {
         None
     };
@@ -139,9 +152,11 @@ pub fn render(
                 project,
                 a,
                 opts,
-                &theme,
+                &images,
+                &assets,
                 sources,
-                opts.pdf.then(|| pdf_file.clone()),
+                // A site built alone still links the PDF kept from before.
+                (opts.pdf || opts.out.join(&pdf_file).is_file()).then(|| pdf_file.clone()),
             )
         } else {
             Ok(Vec::new())
@@ -164,7 +179,7 @@ pub fn render(
     }
     files.push(OutFile::new(
         "manifest.json",
-        manifest(sources).into_bytes(),
+        manifest(sources, &images, &assets).into_bytes(),
     ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
@@ -186,17 +201,20 @@ pub fn pdf_world(
     project: &Project,
     a: &Assembled,
     theme: &Theme,
+    image_files: &[(String, Vec<u8>)],
     sources: &mut SourceMap,
 ) -> Result<crate::pdf::GalleyWorld, Diagnostics> {
     let doc = &a.doc;
-    let template = theme
-        .get("typst/article.typ", sources)
-        .map_err(Diagnostics::from)?;
-    let mut files = vec![crate::pdf::InFile {
-        vpath: "/theme/typst/article.typ".into(),
-        bytes: template.text.into_bytes(),
-        origin: template.origin,
-    }];
+    // Every Typst file of the theme, so templates can import one another.
+    let mut files = Vec::new();
+    for name in theme.names("typst", ".typ") {
+        let file = theme.get(&name, sources).map_err(Diagnostics::from)?;
+        files.push(crate::pdf::InFile {
+            vpath: format!("/theme/{name}"),
+            bytes: file.text.into_bytes(),
+            origin: file.origin,
+        });
+    }
     for (path, svg) in figures(doc) {
         files.push(crate::pdf::InFile {
             vpath: format!("/{path}"),
@@ -205,8 +223,8 @@ pub fn pdf_world(
         });
     }
     let mut images = std::collections::HashMap::new();
-    for img in &a.images {
-        let bytes = read_image(project, img)?;
+    for (img, bytes) in image_files {
+        let bytes = bytes.clone();
         let src = img.strip_prefix("manuscript/").unwrap_or(img).to_string();
         let vpath = format!("/images/{src}");
         images.insert(src, vpath.clone());
@@ -222,6 +240,7 @@ pub fn pdf_world(
         &images,
         spec.paper.as_deref().unwrap_or("a4"),
         spec.font_size.unwrap_or(10.0),
+        spec.columns.unwrap_or(1).max(1),
         &format!("galley {VERSION}"),
     );
     crate::pdf::GalleyWorld::new(main, files, crate::typeset::document_date(doc))
@@ -239,7 +258,8 @@ fn render_site(
     project: &Project,
     a: &Assembled,
     opts: &Options,
-    theme: &Theme,
+    images: &[(String, Vec<u8>)],
+    assets: &[crate::theme::Asset],
     sources: &mut SourceMap,
     pdf_file: Option<String>,
 ) -> Result<Vec<OutFile>, Diagnostics> {
@@ -276,48 +296,64 @@ fn render_site(
         bibliography: &a.bibliography,
         version: VERSION,
     };
-    let page = html::render_page(doc, &info, theme, sources).map_err(Diagnostics::from)?;
+    let page = html::render_page(doc, &info, &Theme::new(&project.root), sources)
+        .map_err(Diagnostics::from)?;
     files.push(OutFile::new("index.html", page.into_bytes()));
     files.push(OutFile::new(
         &bib_file,
         html::article_bibtex(doc).into_bytes(),
     ));
-    for (name, bytes) in theme.static_files().map_err(Diagnostics::from)? {
-        files.push(OutFile::new(&format!("assets/{name}"), bytes));
+    for asset in assets {
+        files.push(OutFile::new(
+            &format!("assets/{}", asset.name),
+            asset.bytes.clone(),
+        ));
     }
     for fig in figures(doc) {
         files.push(OutFile::new(&fig.0, fig.1.into_bytes()));
     }
-    for img in &a.images {
+    for (img, bytes) in images {
         let rel = img.strip_prefix("manuscript/").unwrap_or(img);
-        files.push(OutFile::new(rel, read_image(project, img)?));
+        files.push(OutFile::new(rel, bytes.clone()));
     }
     Ok(files)
 }
 
 fn figures(doc: &crate::model::Document) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for s in &doc.sections {
-        for b in &s.blocks {
-            if let Block::Figure(f) = b {
-                if let FigureBody::Svg { svg, file } = &f.body {
-                    out.push((file.clone(), svg.clone()));
-                }
+    doc.visit(&mut |b| {
+        if let Block::Figure(f) = b {
+            if let FigureBody::Svg { svg, file } = &f.body {
+                out.push((file.clone(), svg.clone()));
             }
         }
-    }
+    });
     out
 }
 
-/// manifest.json: tool version and a hash of every input.
-fn manifest(sources: &SourceMap) -> String {
-    let inputs: Vec<Value> = sources
+/// manifest.json: tool version and a hash of every input (text sources,
+/// images, the project's theme assets).
+fn manifest(
+    sources: &SourceMap,
+    images: &[(String, Vec<u8>)],
+    assets: &[crate::theme::Asset],
+) -> String {
+    let mut all: Vec<(String, &[u8])> = sources
         .iter()
         .filter(|(p, _)| !p.to_string_lossy().starts_with('<'))
-        .map(|(p, text)| {
-            let digest = Sha256::digest(text.as_bytes());
-            json!({"path": p.to_string_lossy().replace('\\', "/"), "sha256": hex(&digest)})
-        })
+        .map(|(p, text)| (p.to_string_lossy().replace('\\', "/"), text.as_bytes()))
+        .collect();
+    all.extend(images.iter().map(|(p, b)| (p.clone(), b.as_slice())));
+    all.extend(
+        assets
+            .iter()
+            .filter_map(|a| a.origin.as_ref().map(|o| (o.clone(), a.bytes.as_slice()))),
+    );
+    all.sort();
+    all.dedup_by(|a, b| a.0 == b.0);
+    let inputs: Vec<Value> = all
+        .iter()
+        .map(|(p, bytes)| json!({"path": p, "sha256": hex(&Sha256::digest(bytes))}))
         .collect();
     let v = json!({"generator": "galley", "version": VERSION, "inputs": inputs});
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();

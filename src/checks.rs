@@ -21,10 +21,8 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
             continue;
         }
         let file = project
-            .data_files
-            .iter()
-            .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(stem.as_str()))
-            .cloned()
+            .data_file(stem)
+            .map(Path::to_path_buf)
             .unwrap_or_default();
         let text = project.sources.get(&file).unwrap_or("");
         match prisma::arithmetic(value) {
@@ -65,13 +63,19 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
                 .and_then(|_| tera.render(&name, &ctx));
             match result.as_deref() {
                 Ok("true") => {}
-                Ok(_) => out.push(
-                    Diagnostic::warning(format!(
+                Ok(_) => {
+                    let values = values_in(&mut tera, &ctx, &c.expr);
+                    let d = Diagnostic::warning(format!(
                         "check failed: {} (`{}` is false)",
                         c.message, c.expr
                     ))
-                    .at(manifest, span),
-                ),
+                    .at(manifest, span);
+                    out.push(if values.is_empty() {
+                        d
+                    } else {
+                        d.with_note(format!("where {values}"))
+                    });
+                }
                 Err(e) => {
                     let msg = template::error_chain(e)
                         .into_iter()
@@ -87,6 +91,45 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
         }
     }
     out
+}
+
+/// "data.a = 3, data.b | length = 2": the values of the data paths an
+/// expression reads (with the filter that follows each, if any).
+fn values_in(tera: &mut tera::Tera, ctx: &Context, expr: &str) -> String {
+    let mut parts = Vec::new();
+    let mut rest = expr;
+    while let Some(i) = rest.find("data.") {
+        let after = &rest[i..];
+        let end = after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(after.len());
+        let path = after[..end].trim_end_matches('.');
+        // Include one following filter (`| length`, `| sum`) when present.
+        let tail = &after[end..];
+        let filter = tail
+            .trim_start()
+            .strip_prefix('|')
+            .map(|t| t.trim_start())
+            .map(|t| {
+                &t[..t
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(t.len())]
+            })
+            .filter(|f| !f.is_empty());
+        let shown = match filter {
+            Some(f) => format!("{path} | {f}"),
+            None => path.to_string(),
+        };
+        let src = format!("{{{{ {shown} | json_encode() | safe }}}}");
+        if let Ok(v) = tera.render_str(&src, ctx) {
+            let entry = format!("{shown} = {v}");
+            if !parts.contains(&entry) {
+                parts.push(entry);
+            }
+        }
+        rest = &after[end..];
+    }
+    parts.join(", ")
 }
 
 /// Numbers the dataset defines: every numeric leaf, and for each list of

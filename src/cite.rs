@@ -41,14 +41,7 @@ impl Bibliography {
 
     /// The known key closest to `key`, if reasonably close.
     pub fn suggest(&self, key: &str) -> Option<&str> {
-        let mut best: Option<(&str, f64)> = None;
-        for k in self.keys() {
-            let score = strsim::jaro_winkler(&key.to_lowercase(), &k.to_lowercase());
-            if score > 0.8 && best.is_none_or(|(_, s)| score > s) {
-                best = Some((k, score));
-            }
-        }
-        best.map(|(k, _)| k)
+        crate::document::nearest(key, self.keys())
     }
 
     /// `bib` in templates: per key, short author label, year and title.

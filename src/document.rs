@@ -129,6 +129,22 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     })
 }
 
+impl Frame {
+    /// `template` is the text as written at `base` in the file, `rendered`
+    /// what Tera made of it.
+    fn new(file: &Path, file_text: &str, base: usize, template: &str, rendered: String) -> Frame {
+        let exact =
+            rendered == template && file_text.get(base..base + template.len()) == Some(template);
+        Frame {
+            file: file.to_path_buf(),
+            base,
+            file_text: file_text.to_string(),
+            rendered,
+            exact,
+        }
+    }
+}
+
 /// Where the text being parsed came from, to map spans back to files.
 #[derive(Default, Clone)]
 struct Frame {
@@ -153,7 +169,8 @@ struct Asm<'p> {
     diags: Diagnostics,
     citations: Vec<Citation>,
     cite_spans: Vec<(PathBuf, Range<usize>)>,
-    footnote_labels: Vec<String>,
+    /// Footnotes in order of first reference: (file#label, where).
+    footnote_labels: Vec<(String, PathBuf, Range<usize>)>,
     footnote_defs: HashMap<String, Vec<Block>>,
     counters: [usize; 6],
     targets: BTreeMap<String, Target>,
@@ -168,6 +185,19 @@ struct Asm<'p> {
     mathml: BTreeMap<String, String>,
     typst_math: BTreeMap<String, String>,
     math: math::Converter,
+}
+
+/// An anchor from heading text: Unicode letters and digits kept, lowercase.
+fn anchor_slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
 }
 
 pub fn slugify(s: &str) -> String {
@@ -281,17 +311,7 @@ impl<'p> Asm<'p> {
                 return None;
             }
         };
-        let frame = Frame {
-            file: file.to_path_buf(),
-            base,
-            file_text: file_text.to_string(),
-            exact: rendered == template,
-            rendered: rendered.clone(),
-        };
-        let saved = std::mem::replace(&mut self.frame, frame);
-        let blocks = markdown::parse(&rendered, self);
-        self.frame = saved;
-        Some(blocks)
+        Some(self.parse_in(Frame::new(file, file_text, base, template, rendered)))
     }
 
     fn markdown_file(&mut self, path: &Path, text: &str) -> Vec<Block> {
@@ -406,9 +426,21 @@ impl<'p> Asm<'p> {
         });
         let (license_name, license_url) = match &meta.license {
             Some(LicenseSpec::Name(n)) => (Some(n.clone()), None),
-            Some(LicenseSpec::Full { name, url }) => (Some(name.clone()), url.clone()),
+            Some(LicenseSpec::Full(l)) => (Some(l.name.clone()), l.url.clone()),
             None => (None, None),
         };
+        if let Some(slug) = &meta.slug {
+            if !is_file_id(slug) {
+                let t = self.manifest_text();
+                let span = crate::project::yaml_key_span(&t, "slug").unwrap_or(0..1);
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "slug `{slug}` names output files; use only letters, digits, `-` and `_`"
+                    ))
+                    .at(MANIFEST, span),
+                );
+            }
+        }
         let slug = meta.slug.clone().unwrap_or_else(|| {
             let s = slugify(&title_text);
             let words: Vec<&str> = s.split('-').filter(|w| !w.is_empty()).take(6).collect();
@@ -454,7 +486,7 @@ impl<'p> Asm<'p> {
             None => Vec::new(),
             Some(AbstractSpec::Plain(text)) => vec![TitledBlocks {
                 title: "Abstract".into(),
-                id: "abstract".into(),
+                id: "abstract-text".into(),
                 blocks: self.manifest_markdown(&text, "the abstract"),
             }],
             Some(AbstractSpec::Structured(parts)) => parts
@@ -503,9 +535,17 @@ impl<'p> Asm<'p> {
             .back_matter
             .clone()
             .iter()
-            .map(|b| TitledBlocks {
+            .enumerate()
+            .map(|(i, b)| TitledBlocks {
                 title: b.title.clone(),
-                id: b.id.clone().unwrap_or_else(|| slugify(&b.title)),
+                id: b.id.clone().unwrap_or_else(|| {
+                    let s = slugify(&b.title);
+                    if s.is_empty() {
+                        format!("back-{}", i + 1)
+                    } else {
+                        s
+                    }
+                }),
                 blocks: self.manifest_markdown(&b.content, &b.title),
             })
             .collect()
@@ -537,8 +577,20 @@ impl<'p> Asm<'p> {
             }
         }
         let mut footnotes = Vec::new();
-        for label in &self.footnote_labels {
-            footnotes.push(self.footnote_defs.remove(label).unwrap_or_default());
+        for (key, file, span) in &self.footnote_labels {
+            match self.footnote_defs.get(key) {
+                Some(b) => footnotes.push(b.clone()),
+                None => {
+                    let label = key.rsplit('#').next().unwrap_or(key);
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "footnote `[^{label}]` is never defined in this file"
+                        ))
+                        .at(file, span.clone()),
+                    );
+                    footnotes.push(Vec::new());
+                }
+            }
         }
         doc.footnotes = footnotes;
         for spec in self.specs.values() {
@@ -550,6 +602,41 @@ impl<'p> Asm<'p> {
                     ))
                     .at(&spec.file, spec.key_span("id")),
                 );
+            }
+        }
+    }
+
+    /// An image path (relative to manuscript/) must name a file inside
+    /// manuscript/; it is then copied to the site at the same path.
+    fn check_image(&mut self, src: &str, span: Range<usize>) -> bool {
+        let problem = if src.starts_with("http://")
+            || src.starts_with("https://")
+            || src.starts_with("//")
+        {
+            Some(format!(
+                "image `{src}` is on another host; the site loads nothing from other hosts — put the file in manuscript/figures/"
+            ))
+        } else {
+            match resolve_inside(&self.project.root.join("manuscript"), src) {
+                Ok(full) if full.is_file() => None,
+                Ok(_) => Some(format!(
+                    "image `{src}` does not exist (looked for manuscript/{src})"
+                )),
+                Err(m) => Some(format!("image path {m} folder manuscript/")),
+            }
+        };
+        match problem {
+            None => {
+                let rel = format!("manuscript/{src}");
+                if !self.images.contains(&rel) {
+                    self.images.push(rel);
+                }
+                true
+            }
+            Some(msg) => {
+                let d = self.error_at(span, Some(src), msg);
+                self.diags.push(d);
+                false
             }
         }
     }
@@ -631,15 +718,20 @@ impl<'p> Asm<'p> {
 
     /// Parse rendered Markdown that came from a spec's template.
     fn spec_markdown(&mut self, spec: &LoadedSpec, origin: &Origin, rendered: &str) -> Vec<Block> {
-        let frame = Frame {
-            file: spec.file.clone(),
-            base: origin.offset,
-            file_text: spec.text.clone(),
-            rendered: rendered.to_string(),
-            exact: false,
-        };
+        self.parse_in(Frame::new(
+            &spec.file,
+            &spec.text,
+            origin.offset,
+            &origin.text,
+            rendered.to_string(),
+        ))
+    }
+
+    /// Parse Markdown with spans mapped through `frame`.
+    fn parse_in(&mut self, frame: Frame) -> Vec<Block> {
+        let text = frame.rendered.clone();
         let saved = std::mem::replace(&mut self.frame, frame);
-        let blocks = markdown::parse(rendered, self);
+        let blocks = markdown::parse(&text, self);
         self.frame = saved;
         blocks
     }
@@ -813,17 +905,14 @@ impl<'p> Asm<'p> {
     fn table_header(&mut self, spec: &LoadedSpec) -> Vec<Vec<HeaderCell>> {
         let cols = &spec.spec.columns;
         let inline = |a: &mut Self, t: &str| -> Vec<Inline> {
-            let frame = Frame {
-                file: spec.file.clone(),
-                base: spec.offset_of(t),
-                file_text: spec.text.clone(),
-                rendered: t.to_string(),
-                exact: false,
-            };
-            let saved = std::mem::replace(&mut a.frame, frame);
-            let r = markdown::parse_inline(t, a);
-            a.frame = saved;
-            r
+            let frame = Frame::new(
+                &spec.file,
+                &spec.text,
+                find_template(&spec.text, t),
+                t,
+                t.to_string(),
+            );
+            flatten_inline(a.parse_in(frame))
         };
         if cols.iter().all(|c| c.supheader.is_none()) {
             let row = cols
@@ -886,11 +975,11 @@ impl<'p> Asm<'p> {
         let get = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
         let id = get("id").unwrap_or_default();
         let needle = format!("\"{id}\"");
-        if !id.starts_with("fig-") {
+        if !id.starts_with("fig-") || !is_file_id(&id) {
             let d = self.error_at(
                 span,
                 Some(&needle),
-                format!("figure id `{id}` must start with `fig-`"),
+                format!("figure id `{id}` must start with `fig-` and use only letters, digits, `-` and `_`"),
             );
             self.diags.push(d);
             return None;
@@ -898,15 +987,7 @@ impl<'p> Asm<'p> {
         if !self.note_placement(&id, span.clone()) {
             return None;
         }
-        let caption = match get("caption") {
-            Some(c) => {
-                let frame_exact = self.frame.clone();
-                let r = flatten_inline(markdown::parse(&c, self));
-                self.frame = frame_exact;
-                r
-            }
-            None => Vec::new(),
-        };
+        let mut data_caption = None;
         let (body, alt) = match (get("kind").as_deref(), get("src")) {
             (Some("prisma"), _) => {
                 let stem = get("data").unwrap_or_else(|| "prisma".to_string());
@@ -920,20 +1001,21 @@ impl<'p> Asm<'p> {
                     return None;
                 };
                 match prisma::render(value, &id) {
-                    Ok(fig) => (
-                        FigureBody::Svg {
-                            svg: fig.svg,
-                            file: format!("figures/{id}.svg"),
-                        },
-                        get("alt").unwrap_or(fig.description),
-                    ),
+                    Ok(fig) => {
+                        data_caption = fig.caption;
+                        (
+                            FigureBody::Svg {
+                                svg: fig.svg,
+                                file: format!("figures/{id}.svg"),
+                            },
+                            get("alt").unwrap_or(fig.description),
+                        )
+                    }
                     Err(msg) => {
                         let file = self
                             .project
-                            .data_files
-                            .iter()
-                            .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(stem.as_str()))
-                            .cloned()
+                            .data_file(&stem)
+                            .map(Path::to_path_buf)
                             .unwrap_or_default();
                         let text = self.project.sources.get(&file).unwrap_or("");
                         let span = msg
@@ -957,25 +1039,9 @@ impl<'p> Asm<'p> {
                 return None;
             }
             (None, Some(src)) => {
-                let rel = format!("manuscript/{src}");
-                match resolve_inside(&self.project.root, &rel) {
-                    Ok(full) if full.is_file() => {}
-                    Ok(_) => {
-                        let d = self.error_at(
-                            span,
-                            Some(&src),
-                            format!("image `{src}` does not exist (looked for {rel})"),
-                        );
-                        self.diags.push(d);
-                        return None;
-                    }
-                    Err(m) => {
-                        let d = self.error_at(span, Some(&src), format!("image path {m}"));
-                        self.diags.push(d);
-                        return None;
-                    }
+                if !self.check_image(&src, span.clone()) {
+                    return None;
                 }
-                self.images.push(rel);
                 let alt = get("alt").unwrap_or_default();
                 if alt.is_empty() {
                     let d = self.error_at(
@@ -999,6 +1065,33 @@ impl<'p> Asm<'p> {
                 self.diags.push(d);
                 return None;
             }
+        };
+        let caption = match get("caption") {
+            Some(c) => {
+                let (file, file_text) = (self.frame.file.clone(), self.frame.file_text.clone());
+                let base = find_template(&file_text, &c);
+                flatten_inline(self.parse_in(Frame::new(&file, &file_text, base, &c, c.clone())))
+            }
+            None => match data_caption {
+                Some(c) => {
+                    let stem = get("data").unwrap_or_else(|| "prisma".to_string());
+                    let file = self
+                        .project
+                        .data_file(&stem)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    let file_text = self.project.sources.get(&file).unwrap_or("").to_string();
+                    let base = find_template(&file_text, &c);
+                    flatten_inline(self.parse_in(Frame::new(
+                        &file,
+                        &file_text,
+                        base,
+                        &c,
+                        c.clone(),
+                    )))
+                }
+                None => Vec::new(),
+            },
         };
         self.figures_placed += 1;
         let number = self.figures_placed;
@@ -1054,7 +1147,7 @@ impl Sink for Asm<'_> {
     fn marker(&mut self, payload: &str, span: Range<usize>) -> Option<Block> {
         let (kind, rest) = payload.split_once(' ').unwrap_or((payload, ""));
         match kind {
-            "table" => self.place_table(rest.trim(), span),
+            "table" => self.place_table(&template::unescape_marker(rest.trim()), span),
             "figure" => self.place_figure(rest.trim(), span),
             _ => None,
         }
@@ -1083,7 +1176,25 @@ impl Sink for Asm<'_> {
                 .collect::<Vec<_>>()
                 .join(".")
         };
-        let id = id.unwrap_or_else(|| format!("sec-{}", slugify(&Inline::plain(&content, None))));
+        let id = match id {
+            Some(id) => id,
+            None => {
+                // Automatic ids, made unique with a suffix as Pandoc does.
+                let base = format!("sec-{}", anchor_slug(&Inline::plain(&content, None)));
+                let base = if base == "sec-" {
+                    format!("sec-{}", self.targets.len() + 1)
+                } else {
+                    base
+                };
+                let mut id = base.clone();
+                let mut n = 1;
+                while self.targets.contains_key(&id) {
+                    n += 1;
+                    id = format!("{base}-{n}");
+                }
+                id
+            }
+        };
         if !number.is_empty() {
             self.add_target(&id, "Section", number.clone(), span);
         } else {
@@ -1097,11 +1208,14 @@ impl Sink for Asm<'_> {
         })
     }
 
-    fn footnote_ref(&mut self, label: &str, _span: Range<usize>) -> Inline {
-        let idx = match self.footnote_labels.iter().position(|l| l == label) {
+    fn footnote_ref(&mut self, label: &str, span: Range<usize>) -> Inline {
+        // Labels are local to the file that uses them.
+        let key = format!("{}#{label}", self.frame.file.display());
+        let idx = match self.footnote_labels.iter().position(|(l, _, _)| *l == key) {
             Some(i) => i,
             None => {
-                self.footnote_labels.push(label.to_string());
+                let (file, range) = self.locate(span, Some(&format!("[^{label}]")));
+                self.footnote_labels.push((key, file, range));
                 self.footnote_labels.len() - 1
             }
         };
@@ -1109,38 +1223,18 @@ impl Sink for Asm<'_> {
     }
 
     fn footnote_def(&mut self, label: &str, blocks: Vec<Block>, _span: Range<usize>) {
-        self.footnote_defs.insert(label.to_string(), blocks);
+        let key = format!("{}#{label}", self.frame.file.display());
+        self.footnote_defs.insert(key, blocks);
     }
 
     fn image(&mut self, src: &str, alt: String, span: Range<usize>) -> Inline {
-        if src.starts_with("http://") || src.starts_with("https://") || src.starts_with("//") {
-            let d = self.error_at(span, Some(src), format!("image `{src}` is on another host; the site loads nothing from other hosts — put the file in manuscript/figures/"));
-            self.diags.push(d);
-            return Inline::Text(alt);
-        }
-        let rel = format!("manuscript/{src}");
-        match resolve_inside(&self.project.root, &rel) {
-            Ok(full) if full.is_file() => {
-                self.images.push(rel);
-                Inline::Image {
-                    src: src.to_string(),
-                    alt,
-                }
+        if self.check_image(src, span) {
+            Inline::Image {
+                src: src.to_string(),
+                alt,
             }
-            Ok(_) => {
-                let d = self.error_at(
-                    span,
-                    Some(src),
-                    format!("image `{src}` does not exist (looked for {rel})"),
-                );
-                self.diags.push(d);
-                Inline::Text(alt)
-            }
-            Err(m) => {
-                let d = self.error_at(span, Some(src), format!("image path {m}"));
-                self.diags.push(d);
-                Inline::Text(alt)
-            }
+        } else {
+            Inline::Text(alt)
         }
     }
 
@@ -1179,11 +1273,19 @@ impl Sink for Asm<'_> {
     }
 }
 
+/// Ids that become file names (figures, the slug): letters, digits, `-`, `_`.
+pub fn is_file_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// The closest id by string similarity.
 pub fn nearest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;
     for c in candidates {
-        let s = strsim::jaro_winkler(id, c);
+        let s = strsim::jaro_winkler(&id.to_lowercase(), &c.to_lowercase());
         if s > 0.8 && best.is_none_or(|(_, b)| s > b) {
             best = Some((c, s));
         }
@@ -1205,7 +1307,7 @@ fn flatten_inline(blocks: Vec<Block>) -> Vec<Inline> {
 }
 
 /// Offset of an embedded template in its file (first non-empty line).
-fn find_template(file_text: &str, template: &str) -> usize {
+pub fn find_template(file_text: &str, template: &str) -> usize {
     let first = template
         .lines()
         .map(str::trim)

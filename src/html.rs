@@ -600,13 +600,8 @@ pub fn render_page(
     };
     let meta_tags = citation_meta(doc, info);
     let json_ld = json_ld(doc, info, &abstract_plain);
-    let pub_date = doc
-        .dates
-        .iter()
-        .find(|d| d.kind == "published")
-        .or_else(|| doc.dates.iter().find(|d| d.kind == "accepted"))
-        .map(|d| d.iso.clone());
-    let credit_authors = credit_authors(doc);
+    let pub_date = doc.publication_date().map(|d| d.iso.clone());
+    let credit_authors = doc.credit_authors();
     let page = json!({
         "lang": doc.lang,
         "title_html": r.inline_string(&doc.title),
@@ -645,38 +640,42 @@ pub fn render_page(
         "js": "assets/galley.js",
         "generator": format!("galley {}", info.version),
     });
-    let file = theme.get("templates/article.html", sources)?;
+    // Every template of the theme is loaded, so templates can include or
+    // extend one another; the page is templates/article.html.
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(esc);
-    let origin = Origin {
-        file: file.origin.clone(),
-        offset: 0,
-        text: file.text.clone(),
-    };
-    tera.add_raw_template("article.html", &file.text)
-        .map_err(|e| crate::template::locate_error(&e, &origin, "the page template"))?;
+    let mut origins = std::collections::HashMap::new();
+    for name in theme.names("templates", ".html") {
+        let file = theme.get(&name, sources)?;
+        let short = name.trim_start_matches("templates/").to_string();
+        let origin = Origin {
+            file: file.origin.clone(),
+            offset: 0,
+            text: file.text.clone(),
+        };
+        tera.add_raw_template(&short, &file.text).map_err(|e| {
+            crate::template::locate_error(&e, &origin, &format!("the template {short}"))
+        })?;
+        origins.insert(short, origin);
+    }
     let mut ctx = Context::new();
     ctx.insert("page", &page);
-    tera.render("article.html", &ctx)
-        .map_err(|e| crate::template::locate_error(&e, &origin, "the page template"))
-}
-
-/// "Yin L, Lu A, Le GH, ..." for the credit line.
-fn credit_authors(doc: &Document) -> String {
-    doc.authors
-        .iter()
-        .map(|a| {
-            let initials: String = a
-                .given
-                .split(|c: char| c.is_whitespace() || c == '-')
-                .filter_map(|w| w.chars().next())
-                .filter(|c| c.is_alphabetic())
-                .collect();
-            format!("{} {}", a.family, initials)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    tera.render("article.html", &ctx).map_err(|e| {
+        // Name the template the error happened in, if Tera says which.
+        let chain = crate::template::error_chain(&e).join(" ");
+        let culprit = origins
+            .keys()
+            .find(|k| *k != "article.html" && chain.contains(&format!("'{k}'")))
+            .cloned();
+        let origin = origins
+            .get(culprit.as_deref().unwrap_or("article.html"))
+            .or_else(|| origins.values().next());
+        match origin {
+            Some(o) => crate::template::locate_error(&e, o, "the page template"),
+            None => Diagnostic::error("the theme has no templates/article.html"),
+        }
+    })
 }
 
 fn citation_meta(doc: &Document, info: &PageInfo) -> Vec<Value> {
@@ -699,10 +698,7 @@ fn citation_meta(doc: &Document, info: &PageInfo) -> Vec<Value> {
         }
     }
     let date = doc
-        .dates
-        .iter()
-        .find(|d| d.kind == "published")
-        .or_else(|| doc.dates.iter().find(|d| d.kind == "accepted"))
+        .publication_date()
         .map(|d| iso_slash(&d.iso))
         .or_else(|| doc.year.map(|y| y.to_string()));
     if let Some(d) = date {
@@ -816,12 +812,7 @@ fn json_ld(doc: &Document, info: &PageInfo, abstract_plain: &str) -> String {
         "keywords": doc.keywords,
         "abstract": abstract_plain,
     });
-    if let Some(d) = doc
-        .dates
-        .iter()
-        .find(|d| d.kind == "published")
-        .or_else(|| doc.dates.iter().find(|d| d.kind == "accepted"))
-    {
+    if let Some(d) = doc.publication_date() {
         v["datePublished"] = json!(d.iso);
     }
     if let Some(d) = doc.dates.iter().find(|d| d.kind == "received") {
@@ -854,9 +845,13 @@ fn json_ld(doc: &Document, info: &PageInfo, abstract_plain: &str) -> String {
         .collect();
     v["citation"] = json!(cites);
     // Safe inside <script>: no "</" sequence can close the element.
+    // Safe inside <script>: no markup character survives (JSON allows the
+    // \u escapes, so HTML never sees `<!--` or `</script`).
     serde_json::to_string_pretty(&v)
         .unwrap_or_default()
-        .replace("</", "<\\/")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// BibTeX entry for the article itself.

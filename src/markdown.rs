@@ -10,8 +10,9 @@ use crate::model::{
 };
 use crate::template::MARKER_PREFIX;
 
-/// Stand-in for an escaped at-sign (`\@`) while parsing.
-const ESCAPED_AT: char = '\u{E001}';
+/// Stand-in for an escaped at-sign (`\@`) while parsing: two bytes in
+/// UTF-8, like `\@`, so byte offsets stay those of the source.
+const ESCAPED_AT: char = '\u{91}';
 
 /// What the parser needs from the document being assembled. Spans are byte
 /// ranges in the text handed to [`parse`].
@@ -46,22 +47,17 @@ fn options() -> Options {
 
 /// Parse Markdown into blocks.
 pub fn parse(text: &str, sink: &mut dyn Sink) -> Vec<Block> {
-    let prepared = text.replace("\\@", &format!("{ESCAPED_AT}{ESCAPED_AT}"));
-    // Keep byte offsets aligned with `text`: "\@" (2 bytes) becomes two
-    // 3-byte chars; map offsets back through `shift`.
+    let prepared = text.replace("\\@", &ESCAPED_AT.to_string());
     let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&prepared, options())
         .into_offset_iter()
         .collect();
-    let shift = Shift::new(&prepared);
     let mut p = P {
         events,
         pos: 0,
-        shift,
         sink,
         in_link: 0,
     };
-    let blocks = p.blocks(None);
-    blocks
+    p.blocks(None)
 }
 
 /// Parse Markdown that should be a single paragraph (captions, headers).
@@ -82,39 +78,18 @@ pub fn parse_inline(text: &str, sink: &mut dyn Sink) -> Vec<Inline> {
     out
 }
 
-/// Offsets in the prepared text (with escaped at-signs widened) mapped back
-/// to the original text.
-struct Shift {
-    /// Positions (in prepared text) of each ESCAPED_AT pair start.
-    marks: Vec<usize>,
-}
-
-impl Shift {
-    fn new(prepared: &str) -> Self {
-        let pair = format!("{ESCAPED_AT}{ESCAPED_AT}");
-        Shift {
-            marks: prepared.match_indices(&pair).map(|(i, _)| i).collect(),
-        }
-    }
-    fn map(&self, off: usize) -> usize {
-        // Each pair is 6 bytes standing for 2.
-        let before = self.marks.iter().take_while(|&&m| m < off).count();
-        off.saturating_sub(before * 4)
-    }
-    fn range(&self, r: &Range<usize>) -> Range<usize> {
-        self.map(r.start)..self.map(r.end)
-    }
+fn is_comment(html: &str) -> bool {
+    let t = html.trim();
+    t.starts_with("<!--") && t.ends_with("-->")
 }
 
 fn unescape_at(s: &str, literal: &str) -> String {
-    s.replace(&format!("{ESCAPED_AT}{ESCAPED_AT}"), literal)
-        .replace(ESCAPED_AT, literal)
+    s.replace(ESCAPED_AT, literal)
 }
 
 struct P<'a, 's> {
     events: Vec<(Event<'a>, Range<usize>)>,
     pos: usize,
-    shift: Shift,
     sink: &'s mut dyn Sink,
     /// Inside link text: `@` is literal there.
     in_link: usize,
@@ -147,7 +122,7 @@ fn is_inline_event(e: &Event) -> bool {
 
 impl<'a, 's> P<'a, 's> {
     fn span(&self, r: &Range<usize>) -> Range<usize> {
-        self.shift.range(r)
+        r.clone()
     }
 
     /// Blocks until the End of the enclosing tag (consumed) or the end.
@@ -176,19 +151,22 @@ impl<'a, 's> P<'a, 's> {
                     }
                 }
                 Event::Rule => out.push(Block::Rule),
-                Event::Html(h) => out.push(self.raw_html(h.to_string(), range)),
+                Event::Html(h) => out.extend(self.raw_html(h.to_string())),
                 _ => {}
             }
         }
         out
     }
 
-    fn raw_html(&mut self, html: String, range: Range<usize>) -> Block {
-        let _ = range;
+    /// Raw HTML: kept when the project allows it, else shown as text;
+    /// comments are dropped, as readers of the source expect.
+    fn raw_html(&mut self, html: String) -> Option<Block> {
         if self.sink.allow_html() {
-            Block::Html(html)
+            Some(Block::Html(html))
+        } else if is_comment(&html) {
+            None
         } else {
-            Block::Para(vec![Inline::Text(html.trim_end().to_string())])
+            Some(Block::Para(vec![Inline::Text(html.trim_end().to_string())]))
         }
     }
 
@@ -260,7 +238,7 @@ impl<'a, 's> P<'a, 's> {
                     let payload = rest.trim_end_matches("-->").trim();
                     return self.sink.marker(payload, span);
                 }
-                Some(self.raw_html(html, range))
+                self.raw_html(html)
             }
             Tag::List(start) => {
                 let mut items = Vec::new();
@@ -425,6 +403,7 @@ impl<'a, 's> P<'a, 's> {
             Event::InlineMath(m) => out.push(self.sink.math(&unescape_at(&m, "\\@"), false, span)),
             Event::DisplayMath(m) => out.push(self.sink.math(&unescape_at(&m, "\\@"), true, span)),
             // Inline HTML is shown as text (escaped by the renderers).
+            Event::InlineHtml(h) if is_comment(&h) => {}
             Event::InlineHtml(h) => out.push(Inline::Text(h.to_string())),
             Event::FootnoteReference(label) => out.push(self.sink.footnote_ref(&label, span)),
             Event::SoftBreak => out.push(Inline::SoftBreak),
@@ -610,6 +589,17 @@ fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> {
         if c == '[' {
             if let Some(close) = s[i + 1..].find(']').map(|j| i + 1 + j) {
                 let inner = &s[i + 1..close];
+                // A footnote reference pulldown-cmark left as text has no
+                // definition: report it rather than print `[^x]`.
+                if let Some(label) = inner.strip_prefix('^') {
+                    if !label.is_empty() && !label.contains(char::is_whitespace) {
+                        push_text(&mut out, &s[plain_start..i]);
+                        out.push(sink.footnote_ref(label, run.source_span(i..close + 1)));
+                        i = close + 1;
+                        plain_start = i;
+                        continue;
+                    }
+                }
                 if inner.contains('@')
                     && !s[close + 1..].starts_with('(')
                     && !s[close + 1..].starts_with('[')

@@ -69,6 +69,7 @@ pub fn to_typst(tex: &str) -> Result<String, String> {
     let mut p = TexParser {
         chars: tex.chars().collect(),
         pos: 0,
+        in_call: 0,
     };
     let out = p.seq(None)?;
     if p.pos < p.chars.len() {
@@ -80,6 +81,9 @@ pub fn to_typst(tex: &str) -> Result<String, String> {
 struct TexParser {
     chars: Vec<char>,
     pos: usize,
+    /// Inside the arguments of a Typst function (frac, sqrt): a comma or
+    /// semicolon there is literal, not an argument separator.
+    in_call: usize,
 }
 
 fn typst_string(s: &str) -> String {
@@ -308,6 +312,7 @@ impl TexParser {
             }
             c if c.is_alphabetic() => c.to_string(),
             '{' => self.seq(Some('}'))?.join(" "),
+            ',' | ';' if self.in_call > 0 => format!("\\{c}"),
             '=' | '+' | '-' | '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '!' | '|'
             | '/' | '\'' | '*' => match c {
                 '*' => "ast.op".into(),
@@ -319,7 +324,10 @@ impl TexParser {
             '\\' => self.command()?,
             '&' => return Err("alignment `&` is not supported here".into()),
             '%' => return Err("`%` starts a LaTeX comment; write `\\%`".into()),
-            other => other.to_string(),
+            // Anything else is literal; escaped unless a letter or digit,
+            // so it cannot open a string, end the formula or start code.
+            other if other.is_alphanumeric() => other.to_string(),
+            other => format!("\\{other}"),
         })
     }
 
@@ -351,13 +359,19 @@ impl TexParser {
                 })
             }
             "frac" | "dfrac" | "tfrac" => {
-                let a = self.argument()?;
-                let b = self.argument()?;
+                self.in_call += 1;
+                let args = self
+                    .argument()
+                    .and_then(|a| self.argument().map(|b| (a, b)));
+                self.in_call -= 1;
+                let (a, b) = args?;
                 Ok(format!("frac({a}, {b})"))
             }
             "sqrt" => {
-                let a = self.argument()?;
-                Ok(format!("sqrt({a})"))
+                self.in_call += 1;
+                let a = self.argument();
+                self.in_call -= 1;
+                Ok(format!("sqrt({})", a?))
             }
             "left" | "right" | "big" | "Big" | "bigl" | "bigr" => Ok(String::new()),
             other => match symbol(other) {
@@ -388,5 +402,9 @@ mod typst_tests {
         assert!(to_typst(r"\unknowncmd x")
             .unwrap_err()
             .contains("unknowncmd"));
+        // Nothing can open a string, end the formula or add arguments.
+        assert_eq!(to_typst("x\"y").unwrap(), "x \\\" y");
+        assert_eq!(to_typst("a$b").unwrap(), "a \\$ b");
+        assert_eq!(to_typst(r"\frac{a,b}{c}").unwrap(), "frac(a \\, b, c)");
     }
 }

@@ -276,6 +276,79 @@ pub struct Document {
     pub typst_math: BTreeMap<String, String>,
 }
 
+/// Call `f` on every block, depth first: nested lists, quotes, table cells
+/// and notes included.
+pub fn visit_blocks<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
+    for b in blocks {
+        f(b);
+        match b {
+            Block::List { items, .. } => items.iter().for_each(|i| visit_blocks(i, f)),
+            Block::Quote(inner) => visit_blocks(inner, f),
+            Block::Table(t) => {
+                for row in &t.rows {
+                    if let Row::Cells(cells) = row {
+                        for c in cells {
+                            if let Cell::Blocks(b) = c {
+                                visit_blocks(b, f);
+                            }
+                        }
+                    }
+                }
+                visit_blocks(&t.notes, f);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Author {
+    /// "Yin L" / "Le GH": family name and initials, for short credits.
+    pub fn short(&self) -> String {
+        let initials: String = self
+            .given
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .filter_map(|w| w.chars().next())
+            .filter(|c| c.is_alphabetic())
+            .collect();
+        format!("{} {}", self.family, initials)
+    }
+}
+
+impl Document {
+    /// The date the article counts as published: published, else accepted.
+    pub fn publication_date(&self) -> Option<&DateEntry> {
+        self.dates
+            .iter()
+            .find(|d| d.kind == "published")
+            .or_else(|| self.dates.iter().find(|d| d.kind == "accepted"))
+    }
+
+    /// "Yin L, Lu A, Le GH, ..."
+    pub fn credit_authors(&self) -> String {
+        self.authors
+            .iter()
+            .map(Author::short)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Every block of the document, in reading order.
+    pub fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Block)) {
+        for part in self.abstract_.iter().chain(&self.summary) {
+            visit_blocks(&part.blocks, f);
+        }
+        for s in &self.sections {
+            visit_blocks(&s.blocks, f);
+        }
+        for part in &self.back_matter {
+            visit_blocks(&part.blocks, f);
+        }
+        for n in &self.footnotes {
+            visit_blocks(n, f);
+        }
+    }
+}
+
 impl Inline {
     /// Plain text of inline content (for alt texts, metadata, tooltips).
     pub fn plain(inlines: &[Inline], doc: Option<&Document>) -> String {

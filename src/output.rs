@@ -49,6 +49,30 @@ fn absolute(p: &Path) -> PathBuf {
     out
 }
 
+/// Refuse an output folder that holds any file the build read (replacing
+/// it would delete the author's sources), whatever `--force` says.
+pub fn check_no_sources<'a>(
+    root: &Path,
+    out: &Path,
+    inputs: impl Iterator<Item = &'a Path>,
+) -> Result<(), Diagnostic> {
+    let root_abs = absolute(root);
+    let out_abs = absolute(out);
+    for rel in inputs {
+        if rel.to_string_lossy().starts_with('<') {
+            continue;
+        }
+        if absolute(&root_abs.join(rel)).starts_with(&out_abs) {
+            return Err(Diagnostic::error(format!(
+                "refusing to write the site to {}: it holds the project's source {}",
+                out.display(),
+                rel.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Refuse output folders whose replacement would destroy sources.
 pub fn check_out_dir(root: &Path, out: &Path, force: bool) -> Result<(), Diagnostic> {
     let root_abs = absolute(root);
@@ -116,14 +140,32 @@ pub fn write_atomically(
 }
 
 /// Remove staging folders left by killed builds (never the live output).
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without a cheap check, keep other processes' folders.
+        true
+    }
+}
+
 fn clean_leftovers(parent: &Path, name: &str) {
     let prefix_new = format!(".{name}.galley-new-");
     let prefix_old = format!(".{name}.galley-old-");
     if let Ok(rd) = fs::read_dir(parent) {
         for e in rd.flatten() {
             let n = e.file_name().to_string_lossy().to_string();
-            if n.starts_with(&prefix_new) || n.starts_with(&prefix_old) {
-                let _ = fs::remove_dir_all(e.path());
+            let pid = n
+                .strip_prefix(&prefix_new)
+                .or_else(|| n.strip_prefix(&prefix_old));
+            // Leave the folders of builds that are still running.
+            if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) {
+                if !process_alive(pid) {
+                    let _ = fs::remove_dir_all(e.path());
+                }
             }
         }
     }

@@ -9,40 +9,45 @@ use serde_json::Value;
 struct Source {
     name: String,
     #[serde(default)]
-    count: Option<u64>,
+    count: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Reason {
     reason: String,
-    count: u64,
+    count: u32,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Prisma {
-    identified: u64,
+    identified: u32,
     #[serde(default)]
     sources: Vec<Source>,
     #[serde(default)]
-    duplicates: Option<u64>,
+    duplicates: Option<u32>,
     #[serde(default)]
-    other_removed: Option<u64>,
-    screened: u64,
+    other_removed: Option<u32>,
+    screened: u32,
     #[serde(default)]
-    excluded_screening: Option<u64>,
+    excluded_screening: Option<u32>,
     #[serde(default)]
-    not_retrieved: Option<u64>,
-    full_text: u64,
+    not_retrieved: Option<u32>,
+    full_text: u32,
     #[serde(default)]
     excluded_full_text: Vec<Reason>,
-    included: u64,
+    included: u32,
+    /// Caption of the figure when the figure() call gives none.
+    #[serde(default)]
+    caption: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct PrismaFigure {
     pub svg: String,
+    /// The caption the data file gives, if any.
+    pub caption: Option<String>,
     /// A text alternative with every number of the diagram.
     pub description: String,
 }
@@ -58,20 +63,20 @@ pub struct Arithmetic {
 pub fn arithmetic(v: &Value) -> Result<Vec<Arithmetic>, String> {
     let p = parse(v)?;
     let mut out = Vec::new();
-    let removed = p.duplicates.unwrap_or(0) + p.other_removed.unwrap_or(0);
+    let removed = p.duplicates.unwrap_or(0) as i64 + p.other_removed.unwrap_or(0) as i64;
     out.push(Arithmetic {
         label: format!(
             "identified − removed before screening = screened ({} − {} = {}, but {} were screened)",
             p.identified,
             removed,
-            p.identified as i64 - removed as i64,
+            p.identified as i64 - removed,
             p.screened
         ),
-        expected: p.identified as i64 - removed as i64,
+        expected: p.identified as i64 - removed,
         actual: p.screened as i64,
     });
     if let Some(ex) = p.excluded_screening {
-        let sought = p.full_text + p.not_retrieved.unwrap_or(0);
+        let sought = p.full_text as i64 + p.not_retrieved.unwrap_or(0) as i64;
         out.push(Arithmetic {
             label: format!(
                 "screened − excluded at screening = reports sought ({} − {} = {}, but {} were sought)",
@@ -81,20 +86,20 @@ pub fn arithmetic(v: &Value) -> Result<Vec<Arithmetic>, String> {
                 sought
             ),
             expected: p.screened as i64 - ex as i64,
-            actual: sought as i64,
+            actual: sought,
         });
     }
-    let excluded: u64 = p.excluded_full_text.iter().map(|r| r.count).sum();
+    let excluded: i64 = p.excluded_full_text.iter().map(|r| r.count as i64).sum();
     if !p.excluded_full_text.is_empty() {
         out.push(Arithmetic {
             label: format!(
                 "full texts − excluded with reasons = included ({} − {} = {}, but {} were included)",
                 p.full_text,
                 excluded,
-                p.full_text as i64 - excluded as i64,
+                p.full_text as i64 - excluded,
                 p.included
             ),
-            expected: p.full_text as i64 - excluded as i64,
+            expected: p.full_text as i64 - excluded,
             actual: p.included as i64,
         });
     }
@@ -187,7 +192,8 @@ fn draw_box(svg: &mut String, x: f64, y: f64, h: f64, b: &BoxSpec) {
     }
 }
 
-fn n(v: u64) -> String {
+fn n(v: impl Into<u64>) -> String {
+    let v: u64 = v.into();
     format!("(n = {v})")
 }
 
@@ -218,10 +224,11 @@ pub fn render(v: &Value, id: &str) -> Result<PrismaFigure, String> {
     let screened = BoxSpec {
         paras: vec![format!("Records screened {}", n(p.screened))],
     };
-    let sought_n = p.full_text + p.not_retrieved.unwrap_or(0);
+    let sought_n = p.full_text as u64 + p.not_retrieved.unwrap_or(0) as u64;
     let excluded_screening = p
         .excluded_screening
-        .unwrap_or(p.screened.saturating_sub(sought_n));
+        .map(u64::from)
+        .unwrap_or((p.screened as u64).saturating_sub(sought_n));
     let excluded1 = BoxSpec {
         paras: vec![format!("Records excluded {}", n(excluded_screening))],
     };
@@ -359,7 +366,11 @@ pub fn render(v: &Value, id: &str) -> Result<PrismaFigure, String> {
         }
     }
     svg.push_str("</svg>\n");
-    Ok(PrismaFigure { svg, description })
+    Ok(PrismaFigure {
+        svg,
+        description,
+        caption: p.caption.clone(),
+    })
 }
 
 fn describe(p: &Prisma, excluded_screening: u64) -> String {
@@ -391,7 +402,7 @@ fn describe(p: &Prisma, excluded_screening: u64) -> String {
     if let Some(nr) = p.not_retrieved {
         s.push_str(&format!(
             "; {} reports sought for retrieval, {nr} not retrieved",
-            p.full_text + nr
+            p.full_text as u64 + nr as u64
         ));
     }
     s.push_str(&format!(

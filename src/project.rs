@@ -70,7 +70,15 @@ pub struct JournalFull {
 #[serde(untagged)]
 pub enum LicenseSpec {
     Name(String),
-    Full { name: String, url: Option<String> },
+    Full(LicenseFull),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseFull {
+    pub name: String,
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,6 +104,8 @@ pub struct PdfSpec {
     /// Typst paper name: a4, us-letter, ...
     pub paper: Option<String>,
     pub font_size: Option<f64>,
+    /// Text columns of the body (the title block and abstract span them).
+    pub columns: Option<u8>,
     /// ua-1 (tagged, accessible; the default), a-2b, a-3b or none.
     pub standard: Option<String>,
 }
@@ -623,6 +633,14 @@ impl Project {
             bibliography,
             sources,
         })
+    }
+
+    /// The data file that defines `data.<stem>`.
+    pub fn data_file(&self, stem: &str) -> Option<&Path> {
+        self.data_files
+            .iter()
+            .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(stem))
+            .map(PathBuf::as_path)
     }
 
     pub fn lang(&self) -> &str {

@@ -60,15 +60,7 @@ pub struct LoadedSpec {
 impl LoadedSpec {
     /// Byte offset of an embedded template (a cell, caption...) in the file.
     pub fn offset_of(&self, template: &str) -> usize {
-        let first = template
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim();
-        if first.is_empty() {
-            return 0;
-        }
-        self.text.find(first).unwrap_or(0)
+        crate::document::find_template(&self.text, template)
     }
 
     pub fn key_span(&self, key: &str) -> Range<usize> {
@@ -93,10 +85,10 @@ pub fn load_specs(files: &[TextFile]) -> Result<BTreeMap<String, LoadedSpec>, Di
             text: f.text.clone(),
         };
         let id = loaded.spec.id.clone();
-        if !id.starts_with("tbl-") {
+        if !id.starts_with("tbl-") || !crate::document::is_file_id(&id) {
             diags.push(
                 Diagnostic::error(format!(
-                    "table id `{id}` must start with `tbl-` so `@{id}` can refer to it"
+                    "table id `{id}` must start with `tbl-` and use only letters, digits, `-` and `_`"
                 ))
                 .at(&f.path, loaded.key_span("id")),
             );

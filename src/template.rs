@@ -79,7 +79,9 @@ impl tera::Function for PlaceTable {
         let id = args.get("id").and_then(Value::as_str).ok_or_else(|| {
             tera::Error::msg("table() needs an `id` argument, e.g. table(id=\"tbl-studies\")")
         })?;
-        for k in args.keys() {
+        let mut keys: Vec<&String> = args.keys().collect();
+        keys.sort();
+        for k in keys {
             if k != "id" {
                 return Err(tera::Error::msg(format!(
                     "table() has no argument `{k}`; it takes `id`"
@@ -100,7 +102,9 @@ struct PlaceFigure;
 impl tera::Function for PlaceFigure {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         const KNOWN: [&str; 6] = ["id", "kind", "data", "caption", "src", "alt"];
-        for k in args.keys() {
+        let mut keys: Vec<&String> = args.keys().collect();
+        keys.sort();
+        for k in keys {
             if !KNOWN.contains(&k.as_str()) {
                 return Err(tera::Error::msg(format!(
                     "figure() has no argument `{k}`; it takes {}",

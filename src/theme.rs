@@ -26,6 +26,15 @@ pub struct ThemeFile {
     pub origin: PathBuf,
 }
 
+/// A static file of the theme (CSS, JS, fonts...).
+pub struct Asset {
+    /// Path under static/.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// Project-relative path when the project supplies it.
+    pub origin: Option<String>,
+}
+
 pub struct Theme {
     root: PathBuf,
 }
@@ -64,14 +73,34 @@ impl Theme {
         }
     }
 
+    /// Names of the theme files under `dir` (e.g. "templates") with the given
+    /// extension: the built-in ones and the project's own, sorted.
+    pub fn names(&self, dir: &str, ext: &str) -> Vec<String> {
+        let mut names: std::collections::BTreeSet<String> = BUILTIN
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n.starts_with(&format!("{dir}/")) && n.ends_with(ext))
+            .collect();
+        if let Ok(rd) = std::fs::read_dir(self.root.join("theme").join(dir)) {
+            for e in rd.flatten() {
+                let n = e.file_name().to_string_lossy().to_string();
+                if n.ends_with(ext) && e.path().is_file() {
+                    names.insert(format!("{dir}/{n}"));
+                }
+            }
+        }
+        names.into_iter().collect()
+    }
+
     /// Static files for the site: built-ins, replaced or extended by
     /// theme/static/ (recursively), sorted by name.
-    pub fn static_files(&self) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
-        let mut files: std::collections::BTreeMap<String, Vec<u8>> = BUILTIN
+    pub fn static_files(&self) -> Result<Vec<Asset>, Diagnostic> {
+        type Files = std::collections::BTreeMap<String, (Vec<u8>, Option<String>)>;
+        let mut files: Files = BUILTIN
             .iter()
             .filter_map(|(n, t)| {
                 n.strip_prefix("static/")
-                    .map(|s| (s.to_string(), t.as_bytes().to_vec()))
+                    .map(|s| (s.to_string(), (t.as_bytes().to_vec(), None)))
             })
             .collect();
         let dir = self.root.join("theme/static");
@@ -97,11 +126,19 @@ impl Theme {
                         let bytes = std::fs::read(&p).map_err(|e| {
                             Diagnostic::error(format!("cannot read {}: {e}", p.display()))
                         })?;
-                        files.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+                        let name = rel.to_string_lossy().replace('\\', "/");
+                        files.insert(name.clone(), (bytes, Some(format!("theme/static/{name}"))));
                     }
                 }
             }
         }
-        Ok(files.into_iter().collect())
+        Ok(files
+            .into_iter()
+            .map(|(name, (bytes, origin))| Asset {
+                name,
+                bytes,
+                origin,
+            })
+            .collect())
     }
 }

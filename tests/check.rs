@@ -78,6 +78,11 @@ fn checks_in_the_manifest_are_warnings_with_their_message() {
     );
     assert!(!r.stderr.contains("there are trials"), "{}", r.stderr);
     assert!(
+        r.stderr.contains("where data.s | length = 2"),
+        "values named: {}",
+        r.stderr
+    );
+    assert!(
         r.stderr.contains("manuscript/manuscript.yaml:10:13:"),
         "{}",
         r.stderr

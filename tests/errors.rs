@@ -379,3 +379,55 @@ fn a_killed_build_leaves_the_previous_output() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn output_folder_holding_sources_is_refused_even_with_force() {
+    let dir = good();
+    for out in ["manuscript", "manuscript/sections", "bibliography"] {
+        let r = galley(&["build", "--force", "--out", out], dir.path());
+        assert_eq!(r.status, 1, "{out}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("holds the project's source"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(dir.path().join("manuscript/sections/a.md").exists());
+    assert!(dir.path().join("bibliography/refs.bib").exists());
+}
+
+#[test]
+fn figure_ids_and_image_paths_cannot_leave_the_site() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\n{{ figure(id=\"fig-x/../../../p\", kind=\"prisma\") }}\n",
+        )],
+        &[
+            "manuscript/sections/a.md:3:",
+            "must start with `fig-` and use only letters",
+        ],
+    );
+    std::fs::write(std::env::temp_dir().join("galley-outside.png"), b"x").ok();
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\n![x](../bibliography/refs.bib)\n",
+        )],
+        &[
+            "manuscript/sections/a.md:3:",
+            "outside the project folder manuscript/",
+        ],
+    );
+}
+
+#[test]
+fn undefined_footnote() {
+    assert_fails(
+        &[("manuscript/sections/a.md", "# A\n\nText[^missing].\n")],
+        &[
+            "manuscript/sections/a.md:3:5:",
+            "footnote `[^missing]` is never defined",
+        ],
+    );
+}

@@ -270,3 +270,58 @@ fn builds_are_byte_identical() {
         "{manifest}"
     );
 }
+
+#[test]
+fn footnotes_comments_and_automatic_ids() {
+    let dir = project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md", "sections/b.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# Results\n\nA note[^1] and a loop[^self].\n\n<!-- an author's comment -->\n\n[^1]: First note.\n[^self]: See [^self].\n\n## Results\n\nAgain.\n",
+        ),
+        ("manuscript/sections/b.md", "# Other\n\nOwn note[^1].\n\n[^1]: Second file's note.\n"),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    assert!(
+        !html.contains("an author&#39;s comment") && !html.contains("author's comment"),
+        "comments are dropped"
+    );
+    assert!(
+        html.contains("id=\"sec-results\"") && html.contains("id=\"sec-results-2\""),
+        "automatic ids are unique"
+    );
+    assert!(
+        html.contains("First note.") && html.contains("Second file&#39;s note."),
+        "labels are per file"
+    );
+    assert!(dir
+        .path()
+        .join("public")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .any(|e| e.path().extension().is_some_and(|x| x == "pdf")));
+}
+
+#[test]
+fn json_ld_cannot_break_out_of_its_script() {
+    let dir = project(&[
+        (
+            "manuscript/manuscript.yaml",
+            &manifest(
+                "keywords: [\"<!--<script>\", \"</script><b>\"]\n",
+                &["sections/a.md"],
+            ),
+        ),
+        ("manuscript/sections/a.md", "# A\n\nText.\n"),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    let ld = between(&html, "<script type=\"application/ld+json\">", "</script>").unwrap();
+    assert!(!ld.contains('<') && !ld.contains('>'), "{ld}");
+    let v: serde_json::Value = serde_json::from_str(ld).unwrap();
+    assert_eq!(v["keywords"][0], "<!--<script>");
+}

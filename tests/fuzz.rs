@@ -136,7 +136,8 @@ fn check_one(text: String) {
     match assemble(&p) {
         Ok(a) => {
             // Rendering the model must not panic either.
-            let _ = galley::typeset::main_source(&a.doc, &Default::default(), "a4", 10.0, "galley");
+            let _ =
+                galley::typeset::main_source(&a.doc, &Default::default(), "a4", 10.0, 1, "galley");
         }
         Err(f) => {
             for d in &f.diags.0 {
