@@ -30,11 +30,14 @@ pub struct Options {
     pub base_url: Option<String>,
 }
 
+/// Wall time of named stages, in seconds.
+pub type Timings = Vec<(&'static str, f64)>;
+
 /// A successful run.
 pub struct Report {
     pub warnings: Diagnostics,
     /// Wall time of each stage, in order (seconds).
-    pub timings: Vec<(&'static str, f64)>,
+    pub timings: Timings,
     pub sources: SourceMap,
     pub files: Vec<String>,
     pub seconds: f64,
@@ -124,7 +127,7 @@ pub fn render(
     a: &Assembled,
     opts: &Options,
     sources: &mut SourceMap,
-) -> Result<(Vec<OutFile>, Diagnostics, Vec<(&'static str, f64)>), Diagnostics> {
+) -> Result<(Vec<OutFile>, Diagnostics, Timings), Diagnostics> {
     let doc = &a.doc;
     let theme = Theme::new(&project.root);
     let pdf_file = format!("{}.pdf", doc.slug);

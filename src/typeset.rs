@@ -225,9 +225,9 @@ impl W<'_> {
             })
             .collect();
         let mut body = String::new();
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "table(columns: ({},), align: ({},),\n",
+            "table(columns: ({},), align: ({},),",
             widths.join(", "),
             aligns.join(", ")
         );
@@ -235,9 +235,9 @@ impl W<'_> {
             body.push_str("table.header(repeat: true, table.hline(stroke: 0.8pt),\n");
             for (r, row) in t.header.iter().enumerate() {
                 for cell in row {
-                    let _ = write!(
+                    let _ = writeln!(
                         body,
-                        "table.cell(colspan: {}, rowspan: {}, align: {})[#strong{}],\n",
+                        "table.cell(colspan: {}, rowspan: {}, align: {})[#strong{}],",
                         cell.colspan.max(1),
                         cell.rowspan.max(1),
                         if cell.colspan > 1 { "center" } else { "auto" },
@@ -567,7 +567,7 @@ fn credit(doc: &Document, generator: &str) -> String {
                 esc(p)
             );
         }
-        s.push_str(" ");
+        s.push(' ');
     }
     if let Some(l) = &doc.license_name {
         let lic = match &doc.license_url {
