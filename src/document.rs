@@ -413,6 +413,10 @@ impl<'p> Asm<'p> {
                 }
             }
         }
+        let journal_full = match &meta.journal {
+            Some(JournalSpec::Full(j)) => Some(j),
+            _ => None,
+        };
         let (journal, year, publisher) = match &meta.journal {
             Some(JournalSpec::Name(n)) => (Some(n.clone()), None, None),
             Some(JournalSpec::Full(j)) => (Some(j.name.clone()), j.year, j.publisher.clone()),
@@ -462,6 +466,9 @@ impl<'p> Asm<'p> {
             dates,
             keywords: meta.keywords.clone(),
             journal,
+            volume: journal_full.and_then(|j| j.volume.clone()),
+            issue: journal_full.and_then(|j| j.issue.clone()),
+            pages: journal_full.and_then(|j| j.pages.clone()),
             year,
             publisher,
             doi: meta.doi.clone(),

@@ -707,6 +707,26 @@ fn citation_meta(doc: &Document, info: &PageInfo) -> Vec<Value> {
     if let Some(j) = &doc.journal {
         tags.push(("citation_journal_title".into(), j.clone()));
     }
+    for (name, value) in [
+        ("citation_volume", &doc.volume),
+        ("citation_issue", &doc.issue),
+    ] {
+        if let Some(v) = value {
+            tags.push((name.into(), v.clone()));
+        }
+    }
+    if let Some(p) = &doc.pages {
+        let mut parts = p.splitn(2, ['-', '–']);
+        if let Some(first) = parts.next() {
+            tags.push(("citation_firstpage".into(), first.trim().to_string()));
+        }
+        if let Some(last) = parts.next() {
+            tags.push((
+                "citation_lastpage".into(),
+                last.trim_start_matches(['-', '–']).trim().to_string(),
+            ));
+        }
+    }
     if let Some(p) = &doc.publisher {
         tags.push(("citation_publisher".into(), p.clone()));
     }
@@ -878,6 +898,15 @@ pub fn article_bibtex(doc: &Document) -> String {
     );
     if let Some(j) = &doc.journal {
         let _ = writeln!(s, "  journal = {{{}}},", field(j));
+    }
+    for (name, value) in [
+        ("volume", &doc.volume),
+        ("number", &doc.issue),
+        ("pages", &doc.pages),
+    ] {
+        if let Some(v) = value {
+            let _ = writeln!(s, "  {name} = {{{}}},", field(v));
+        }
     }
     if let Some(y) = doc.year {
         let _ = writeln!(s, "  year = {{{y}}},");

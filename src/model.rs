@@ -255,6 +255,10 @@ pub struct Document {
     pub dates: Vec<DateEntry>,
     pub keywords: Vec<String>,
     pub journal: Option<String>,
+    /// Volume, issue and pages of the article in its journal, if given.
+    pub volume: Option<String>,
+    pub issue: Option<String>,
+    pub pages: Option<String>,
     pub year: Option<i64>,
     pub publisher: Option<String>,
     pub doi: Option<String>,

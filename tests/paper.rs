@@ -442,6 +442,29 @@ fn pdf_metadata_and_determinism() {
         info.contains("CreationDate:    Fri Nov 14 00:00:00 2025"),
         "fixed date: {info}"
     );
+    // Sections are bookmarked destinations; citations and cross-references
+    // are links inside the document (pdftohtml lists them as page links).
+    let dests = std::process::Command::new("pdfinfo")
+        .arg("-dests")
+        .arg(pdf_path())
+        .output()
+        .expect("pdfinfo");
+    let dests = String::from_utf8_lossy(&dests.stdout).into_owned();
+    for d in [
+        "\"sec-introduction\"",
+        "\"sec-quality-assessment\"",
+        "\"references\"",
+    ] {
+        assert!(dests.contains(d), "no destination {d}");
+    }
+    let xml = std::process::Command::new("pdftohtml")
+        .args(["-xml", "-i", "-stdout"])
+        .arg(pdf_path())
+        .output()
+        .expect("pdftohtml");
+    let xml = String::from_utf8_lossy(&xml.stdout).into_owned();
+    let internal = xml.matches(".html#").count();
+    assert!(internal > 100, "only {internal} internal links");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("again");
     let r = galley(
