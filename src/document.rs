@@ -72,6 +72,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         xrefs: Vec::new(),
         tables_placed: 0,
         figures_placed: 0,
+        equations: 0,
         placed: HashMap::new(),
         frame: Frame::default(),
         template_seq: 0,
@@ -178,6 +179,7 @@ struct Asm<'p> {
     xrefs: Vec<(String, PathBuf, Range<usize>)>,
     tables_placed: usize,
     figures_placed: usize,
+    equations: usize,
     placed: HashMap<String, (PathBuf, Range<usize>)>,
     frame: Frame,
     template_seq: usize,
@@ -1245,7 +1247,17 @@ impl Sink for Asm<'_> {
         }
     }
 
-    fn math(&mut self, tex: &str, display: bool, span: Range<usize>) -> Inline {
+    fn math(
+        &mut self,
+        tex: &str,
+        display: bool,
+        label: Option<String>,
+        span: Range<usize>,
+    ) -> Inline {
+        if let Some(id) = &label {
+            self.equations += 1;
+            self.add_target(id, "Equation", self.equations.to_string(), span.clone());
+        }
         let key = math::key(tex, display);
         if !self.mathml.contains_key(&key) {
             let converted = self
@@ -1272,6 +1284,7 @@ impl Sink for Asm<'_> {
         Inline::Math {
             tex: tex.to_string(),
             display,
+            label,
         }
     }
 

@@ -93,12 +93,31 @@ impl<'d> R<'d> {
             Inline::Code(c) => {
                 let _ = write!(out, "<code>{}</code>", esc(c));
             }
-            Inline::Math { tex, display } => match self.doc.mathml.get(&math::key(tex, *display)) {
-                Some(m) => out.push_str(m),
-                None => {
-                    let _ = write!(out, "<code class=\"math-source\">{}</code>", esc(tex));
+            Inline::Math {
+                tex,
+                display,
+                label,
+            } => {
+                let numbered = label
+                    .as_ref()
+                    .and_then(|id| self.doc.targets.get(id).map(|t| (id, t)));
+                if let Some((id, _)) = numbered {
+                    let _ = write!(out, "<span class=\"equation\" id=\"{}\">", esc(id));
                 }
-            },
+                match self.doc.mathml.get(&math::key(tex, *display)) {
+                    Some(m) => out.push_str(m),
+                    None => {
+                        let _ = write!(out, "<code class=\"math-source\">{}</code>", esc(tex));
+                    }
+                }
+                if let Some((_, t)) = numbered {
+                    let _ = write!(
+                        out,
+                        "<span class=\"eq-number\">({})</span></span>",
+                        esc(&t.number)
+                    );
+                }
+            }
             Inline::Link { url, content } => {
                 if self.plain_links || !safe_url(url) {
                     self.inlines(out, content);

@@ -31,7 +31,13 @@ pub trait Sink {
     fn footnote_ref(&mut self, label: &str, span: Range<usize>) -> Inline;
     fn footnote_def(&mut self, label: &str, blocks: Vec<Block>, span: Range<usize>);
     fn image(&mut self, src: &str, alt: String, span: Range<usize>) -> Inline;
-    fn math(&mut self, tex: &str, display: bool, span: Range<usize>) -> Inline;
+    fn math(
+        &mut self,
+        tex: &str,
+        display: bool,
+        label: Option<String>,
+        span: Range<usize>,
+    ) -> Inline;
     fn allow_html(&self) -> bool;
 }
 
@@ -385,6 +391,25 @@ impl<'a, 's> P<'a, 's> {
         }
     }
 
+    /// `{#eq-id}` right after display math labels it (Pandoc's syntax); the
+    /// attribute is taken out of the following text.
+    fn take_equation_label(&mut self) -> Option<String> {
+        let (Event::Text(t), range) = self.events.get(self.pos)?.clone() else {
+            return None;
+        };
+        let lead = t.len() - t.trim_start().len();
+        let rest = t.trim_start().strip_prefix("{#")?;
+        let end = rest.find('}')?;
+        let id = rest[..end].trim().to_string();
+        if !id.starts_with("eq-") || id.contains(char::is_whitespace) {
+            return None;
+        }
+        let used = lead + 2 + end + 1;
+        let remaining = t[used..].to_string();
+        self.events[self.pos] = (Event::Text(remaining.into()), range.start + used..range.end);
+        Some(id)
+    }
+
     fn inline_event(&mut self, out: &mut Vec<Inline>, text: &mut TextRun) {
         let (ev, range) = self.events[self.pos].clone();
         self.pos += 1;
@@ -400,8 +425,13 @@ impl<'a, 's> P<'a, 's> {
         self.flush(out, text);
         match ev {
             Event::Code(c) => out.push(Inline::Code(unescape_at(&c, "\\@"))),
-            Event::InlineMath(m) => out.push(self.sink.math(&unescape_at(&m, "\\@"), false, span)),
-            Event::DisplayMath(m) => out.push(self.sink.math(&unescape_at(&m, "\\@"), true, span)),
+            Event::InlineMath(m) => {
+                out.push(self.sink.math(&unescape_at(&m, "\\@"), false, None, span))
+            }
+            Event::DisplayMath(m) => {
+                let label = self.take_equation_label();
+                out.push(self.sink.math(&unescape_at(&m, "\\@"), true, label, span))
+            }
             // Inline HTML is shown as text (escaped by the renderers).
             Event::InlineHtml(h) if is_comment(&h) => {}
             Event::InlineHtml(h) => out.push(Inline::Text(h.to_string())),
@@ -710,10 +740,17 @@ mod tests {
                 alt,
             }
         }
-        fn math(&mut self, tex: &str, display: bool, _: Range<usize>) -> Inline {
+        fn math(
+            &mut self,
+            tex: &str,
+            display: bool,
+            label: Option<String>,
+            _: Range<usize>,
+        ) -> Inline {
             Inline::Math {
                 tex: tex.into(),
                 display,
+                label,
             }
         }
         fn allow_html(&self) -> bool {

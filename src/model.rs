@@ -17,10 +17,12 @@ pub enum Inline {
     Sub(Vec<Inline>),
     SmallCaps(Vec<Inline>),
     Code(String),
-    /// LaTeX source of a formula.
+    /// LaTeX source of a formula; a display formula may carry an
+    /// equation id (`$$...$$ {#eq-id}`), numbered in order.
     Math {
         tex: String,
         display: bool,
+        label: Option<String>,
     },
     Link {
         url: String,

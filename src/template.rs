@@ -30,16 +30,26 @@ const HEADING_ATTR_GUARD: &str = "{\u{E000}";
 pub fn protect_heading_attrs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('#') && !line.contains("#}") {
-            if let Some(pos) = line.rfind("{#") {
-                out.push_str(&line[..pos]);
-                out.push_str(HEADING_ATTR_GUARD);
-                out.push_str(&line[pos + 2..]);
-                continue;
-            }
+        let mut rest = line;
+        // An attribute block `{#id .class}` closes with `}` on its line; a
+        // Tera comment closes with `#}`.
+        while let Some(pos) = rest.find("{#") {
+            let after = &rest[pos + 2..];
+            let is_attr = match (after.find('}'), after.find("#}")) {
+                (Some(close), None) => {
+                    let inner = &after[..close];
+                    !inner.is_empty()
+                        && inner
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || " _-.:=".contains(c))
+                }
+                _ => false,
+            };
+            out.push_str(&rest[..pos]);
+            out.push_str(if is_attr { HEADING_ATTR_GUARD } else { "{#" });
+            rest = after;
         }
-        out.push_str(line);
+        out.push_str(rest);
     }
     out
 }

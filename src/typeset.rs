@@ -96,18 +96,37 @@ impl W<'_> {
             Inline::Code(c) => {
                 let _ = write!(out, "#raw({})", string(c));
             }
-            Inline::Math { tex, display } => {
-                match self.doc.typst_math.get(&math::key(tex, *display)) {
-                    Some(m) => {
-                        let _ = write!(
-                            out,
-                            "#math.equation(block: {display}, alt: {}, ${m}$)",
-                            string(tex)
-                        );
+            Inline::Math {
+                tex,
+                display,
+                label: eq,
+            } => match self.doc.typst_math.get(&math::key(tex, *display)) {
+                Some(m) => {
+                    // Numbered with galley's number, so both outputs agree.
+                    match eq
+                        .as_ref()
+                        .and_then(|id| self.doc.targets.get(id).map(|t| (id, t)))
+                    {
+                        Some((id, t)) => {
+                            let _ = write!(
+                                out,
+                                "#math.equation(block: true, numbering: _ => {}, alt: {}, ${m}$) <{}>",
+                                string(&format!("({})", t.number)),
+                                string(tex),
+                                label(id)
+                            );
+                        }
+                        None => {
+                            let _ = write!(
+                                out,
+                                "#math.equation(block: {display}, alt: {}, ${m}$)",
+                                string(tex)
+                            );
+                        }
                     }
-                    None => out.push_str(&esc(tex)),
                 }
-            }
+                None => out.push_str(&esc(tex)),
+            },
             Inline::Link { url, content } => {
                 let _ = write!(out, "#link({})", string(url));
                 out.push_str(&self.content(content));

@@ -325,3 +325,25 @@ fn json_ld_cannot_break_out_of_its_script() {
     let v: serde_json::Value = serde_json::from_str(ld).unwrap();
     assert_eq!(v["keywords"][0], "<!--<script>");
 }
+
+#[test]
+fn numbered_equations_and_their_cross_references() {
+    let dir = project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# A\n\nThe model is\n\n$$ y = \\frac{a}{b} $$ {#eq-model}\n\nand @eq-model gives $$z = 1$$ {#eq-two} too; see @eq-two.\n",
+        ),
+    ]);
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    assert!(
+        html.contains("<span class=\"equation\" id=\"eq-model\">"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"eq-number\">(1)</span>"));
+    assert!(html.contains("<a class=\"xref\" href=\"#eq-model\">Equation 1</a>"));
+    assert!(html.contains("<a class=\"xref\" href=\"#eq-two\">Equation 2</a>"));
+    assert!(!html.contains("{#eq-"), "the attribute is consumed");
+}
