@@ -50,7 +50,7 @@ fn fragment() -> impl Strategy<Value = String> {
         "{{ table(id=\"tbl-zz\") }}",
         "{{ figure(id=\"fig-p\", kind=\"prisma\", data=\"prisma\", caption=\"P.\") }}",
         "{{ figure(id=\"x\") }}",
-        "$x_{1}$",
+        "$x_{1}$", "$$y$$ {#eq-y}", "@eq-y", "{#eq-",
         "$$\\frac{a}{b}$$",
         "$\\geq 25\\%$",
         "$\\nope$",
