@@ -513,6 +513,24 @@ pub fn main_source(
     };
     let _ = writeln!(s, "  running-head: {},", string(&head));
     let _ = writeln!(s, "  credit: [{}],", credit(doc, generator));
+    if let Some(l) = &doc.license_name {
+        let lic = match &doc.license_url {
+            Some(u) => format!("#link({})[{}]", string(u), esc(l)),
+            None => esc(l),
+        };
+        let origin = match (&doc.journal, doc.year, &doc.publisher) {
+            (Some(j), y, p) => format!(
+                " · originally published in #emph[{}]{}{}",
+                esc(j),
+                y.map(|y| format!(" \\({y}\\)")).unwrap_or_default(),
+                p.as_ref()
+                    .map(|p| format!(" by {}", esc(p)))
+                    .unwrap_or_default()
+            ),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "  license: [{lic}{origin}],");
+    }
     let _ = writeln!(s, "  lang: {},", string(&doc.lang));
     match document_date(doc) {
         Some((y, m, d)) => {
