@@ -431,3 +431,68 @@ fn undefined_footnote() {
         ],
     );
 }
+
+#[test]
+fn yaml_with_bad_indentation() {
+    assert_fails(
+        &[("manuscript/data/t.yaml", "a:\n  b: 1\n c: 2\n")],
+        &["manuscript/data/t.yaml:3:", "invalid YAML"],
+    );
+}
+
+#[test]
+fn duplicate_ids() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A {#sec-a}\n\nText.\n\n## B {#sec-a}\n\nMore.\n",
+        )],
+        &[
+            "manuscript/sections/a.md:5:",
+            "duplicate id `sec-a`",
+            "first used at manuscript/sections/a.md:1",
+        ],
+    );
+}
+
+#[test]
+fn a_list_used_as_a_number() {
+    assert_fails(
+        &[(
+            "manuscript/sections/a.md",
+            "# A\n\nline\n\nRounded: {{ data.d | round_to(n=1) }}.\n",
+        )],
+        &[
+            "manuscript/sections/a.md:5:",
+            "round_to",
+            "expects a number, got a list",
+        ],
+    );
+}
+
+#[test]
+fn missing_section_file() {
+    assert_fails(
+        &[(
+            "manuscript/manuscript.yaml",
+            &manifest("", &["sections/a.md", "sections/missing.md"]),
+        )],
+        &[
+            "manuscript/manuscript.yaml:",
+            "sections/missing.md",
+            "no such file",
+        ],
+    );
+}
+
+#[test]
+fn bibtex_missing_brace_points_at_the_entry() {
+    let err = assert_fails(
+        &[(
+            "bibliography/refs.bib",
+            "@article{smith2020,\n  author = {Smith, John},\n  title = {A,\n  date = {2020},\n}\n",
+        )],
+        &["error: bibliography/refs.bib:", "invalid BibTeX"],
+    );
+    assert!(err.contains("│"), "offending line quoted: {err}");
+}
