@@ -27,18 +27,14 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
         let text = project.sources.get(&file).unwrap_or("");
         match prisma::arithmetic(value) {
             Ok(checks) => {
-                for c in checks.into_iter().filter(|c| c.expected != c.actual) {
-                    let key = if c.label.starts_with("identified") {
-                        "screened"
-                    } else if c.label.starts_with("screened") {
-                        "excluded_screening"
-                    } else {
-                        "included"
-                    };
-                    let span = yaml_key_span(text, key).unwrap_or(0..1);
+                for c in checks.iter().filter(|c| !c.holds()) {
+                    let span = yaml_key_span(text, c.key).unwrap_or(0..1);
                     out.push(
-                        Diagnostic::warning(format!("PRISMA counts do not add up: {}", c.label))
-                            .at(&file, span),
+                        Diagnostic::warning(format!(
+                            "PRISMA counts do not add up: {}",
+                            c.describe()
+                        ))
+                        .at(&file, span),
                     );
                 }
             }

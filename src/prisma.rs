@@ -52,55 +52,72 @@ pub struct PrismaFigure {
     pub description: String,
 }
 
-/// Check of the PRISMA arithmetic: (description, left side, right side).
+/// One rule of the PRISMA arithmetic: `minuend − subtrahend = actual`.
 pub struct Arithmetic {
-    pub label: String,
-    pub expected: i64,
+    /// e.g. "identified − removed before screening = screened"
+    pub rule: &'static str,
+    /// The data key that holds `actual` (where a mismatch is reported).
+    pub key: &'static str,
+    pub minuend: i64,
+    pub subtrahend: i64,
     pub actual: i64,
+    /// "were screened", "were included", ...
+    pub actual_is: &'static str,
 }
 
-/// The built-in PRISMA checks (identified − removed = screened, ...).
+impl Arithmetic {
+    pub fn holds(&self) -> bool {
+        self.minuend - self.subtrahend == self.actual
+    }
+
+    /// "identified − removed before screening = screened (3767 − 1809 =
+    /// 1958, but 1934 were screened)"
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({} − {} = {}, but {} {})",
+            self.rule,
+            self.minuend,
+            self.subtrahend,
+            self.minuend - self.subtrahend,
+            self.actual,
+            self.actual_is
+        )
+    }
+}
+
+/// The built-in PRISMA checks.
 pub fn arithmetic(v: &Value) -> Result<Vec<Arithmetic>, String> {
     let p = parse(v)?;
-    let mut out = Vec::new();
-    let removed = p.duplicates.unwrap_or(0) as i64 + p.other_removed.unwrap_or(0) as i64;
-    out.push(Arithmetic {
-        label: format!(
-            "identified − removed before screening = screened ({} − {} = {}, but {} were screened)",
-            p.identified,
-            removed,
-            p.identified as i64 - removed,
-            p.screened
-        ),
-        expected: p.identified as i64 - removed,
-        actual: p.screened as i64,
-    });
+    let mut out = vec![Arithmetic {
+        rule: "identified − removed before screening = screened",
+        key: "screened",
+        minuend: p.identified.into(),
+        subtrahend: i64::from(p.duplicates.unwrap_or(0)) + i64::from(p.other_removed.unwrap_or(0)),
+        actual: p.screened.into(),
+        actual_is: "were screened",
+    }];
     if let Some(ex) = p.excluded_screening {
-        let sought = p.full_text as i64 + p.not_retrieved.unwrap_or(0) as i64;
         out.push(Arithmetic {
-            label: format!(
-                "screened − excluded at screening = reports sought ({} − {} = {}, but {} were sought)",
-                p.screened,
-                ex,
-                p.screened as i64 - ex as i64,
-                sought
-            ),
-            expected: p.screened as i64 - ex as i64,
-            actual: sought,
+            rule: "screened − excluded at screening = reports sought",
+            key: "excluded_screening",
+            minuend: p.screened.into(),
+            subtrahend: ex.into(),
+            actual: i64::from(p.full_text) + i64::from(p.not_retrieved.unwrap_or(0)),
+            actual_is: "were sought",
         });
     }
-    let excluded: i64 = p.excluded_full_text.iter().map(|r| r.count as i64).sum();
     if !p.excluded_full_text.is_empty() {
         out.push(Arithmetic {
-            label: format!(
-                "full texts − excluded with reasons = included ({} − {} = {}, but {} were included)",
-                p.full_text,
-                excluded,
-                p.full_text as i64 - excluded,
-                p.included
-            ),
-            expected: p.full_text as i64 - excluded,
-            actual: p.included as i64,
+            rule: "full texts − excluded with reasons = included",
+            key: "included",
+            minuend: p.full_text.into(),
+            subtrahend: p
+                .excluded_full_text
+                .iter()
+                .map(|r| i64::from(r.count))
+                .sum(),
+            actual: p.included.into(),
+            actual_is: "were included",
         });
     }
     Ok(out)
@@ -461,14 +478,14 @@ mod tests {
     #[test]
     fn arithmetic_reports_the_papers_mismatch() {
         let checks = arithmetic(&paper()).unwrap();
-        let bad: Vec<_> = checks.iter().filter(|c| c.expected != c.actual).collect();
+        let bad: Vec<_> = checks.iter().filter(|c| !c.holds()).collect();
         assert_eq!(bad.len(), 1);
         assert!(
             bad[0]
-                .label
+                .describe()
                 .contains("3767 − 1809 = 1958, but 1934 were screened"),
             "{}",
-            bad[0].label
+            bad[0].describe()
         );
     }
 

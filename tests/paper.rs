@@ -17,23 +17,29 @@ fn built() -> &'static Built {
     BUILT.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let r = galley(
-            &[
-                "build",
-                "--root",
-                repo().to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            &repo(),
-        );
-        assert_eq!(r.status, 0, "{}", r.stderr);
+        let r = build_paper(&out, &[]);
         Built {
             _dir: dir,
             out,
             stderr: r.stderr,
         }
     })
+}
+
+/// Build the paper into `out` (the repository is only read).
+fn build_paper(out: &std::path::Path, extra: &[&str]) -> Run {
+    let root = repo();
+    let mut args = vec![
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let r = galley(&args, &root);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    r
 }
 
 fn html() -> String {
@@ -467,18 +473,7 @@ fn pdf_metadata_and_determinism() {
     assert!(internal > 100, "only {internal} internal links");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("again");
-    let r = galley(
-        &[
-            "build",
-            "--pdf",
-            "--root",
-            repo().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &repo(),
-    );
-    assert_eq!(r.status, 0, "{}", r.stderr);
+    build_paper(&out, &["--pdf"]);
     let again = std::fs::read(out.join("ketamine-ptsd-systematic-review.pdf")).unwrap();
     assert!(
         again == std::fs::read(pdf_path()).unwrap(),
