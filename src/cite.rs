@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::model::{CiteMode, Document, Inline, Reference};
-use crate::project::{resolve_inside, yaml_error, Project, TextFile};
+use crate::project::{yaml_error, Project, TextFile};
 
 /// All entries of all bibliography files.
 pub struct Bibliography {
@@ -211,10 +211,12 @@ fn expand_others(entry: &mut Entry, style: &IndependentStyle) {
     entry.set_authors(padded);
 }
 
-/// The project's citation style: an archive name or a `.csl` path.
+/// The project's citation style: a `.csl` file of the project (read and
+/// quoted in diagnostics like every source) or a name from hayagriva's
+/// archive.
 pub fn load_style(
     project: &Project,
-    theme_csl: Option<(PathBuf, String)>,
+    sources: &mut SourceMap,
 ) -> Result<IndependentStyle, Diagnostic> {
     let manifest = Path::new(crate::project::MANIFEST);
     let manifest_text = project.sources.get(manifest).unwrap_or("");
@@ -227,30 +229,25 @@ pub fn load_style(
         .find(&name)
         .map_or(0..1, |i| i..i + name.len());
     if name.ends_with(".csl") {
-        let (rel, text) = match theme_csl {
-            Some(found) => found,
-            None => {
-                let full = resolve_inside(&project.root, &name).map_err(|m| {
-                    Diagnostic::error(format!("citation style path {m}"))
-                        .at(manifest, name_span.clone())
-                })?;
-                let text = std::fs::read_to_string(&full).map_err(|e| {
-                    Diagnostic::error(format!(
-                        "cannot read citation style `{name}`: {}",
-                        crate::project::io_reason(&e)
-                    ))
-                    .at(manifest, name_span.clone())
-                })?;
-                (PathBuf::from(&name), text)
+        let rel = PathBuf::from(&name);
+        let text = crate::project::read_text(&project.root, &rel, sources).map_err(|d| {
+            if d.span.is_some() {
+                d
+            } else {
+                Diagnostic::error(format!(
+                    "cannot read citation style `{name}`: {}",
+                    d.message
+                ))
+                .at(manifest, name_span.clone())
             }
-        };
+        })?;
         return parse_style(&text, &rel);
     }
     match ArchivedStyle::by_name(&name).map(|s| s.get()) {
         Some(Style::Independent(s)) => Ok(s),
         Some(_) => Err(Diagnostic::error(format!("style `{name}` is a dependent style")).at(manifest, name_span)),
         None => Err(Diagnostic::error(format!(
-            "unknown citation style `{name}`; give a path to a .csl file or a name such as vancouver, apa, american-medical-association, nature, ieee"
+            "unknown citation style `{name}`; give a path to a .csl file or a name such as apa, american-medical-association, nature, ieee, chicago-author-date"
         ))
         .at(manifest, name_span)),
     }
@@ -590,37 +587,4 @@ fn push_formatted(out: &mut Vec<Inline>, text: &str, f: &hayagriva::Formatting) 
             other => out.push(other),
         }
     }
-}
-
-/// The `.csl` file named by the project, if it lives in the theme folder and
-/// is overridden there (so `theme/x.csl` works as `csl: theme/x.csl`).
-pub fn project_csl(
-    project: &Project,
-    sources: &mut SourceMap,
-) -> Result<Option<(PathBuf, String)>, Diagnostic> {
-    let Some(name) = project.meta.csl.as_deref() else {
-        return Ok(None);
-    };
-    if !name.ends_with(".csl") {
-        return Ok(None);
-    }
-    let manifest = Path::new(crate::project::MANIFEST);
-    let manifest_text = project.sources.get(manifest).unwrap_or("");
-    let span = manifest_text.find(name).map_or(0..1, |i| i..i + name.len());
-    resolve_inside(&project.root, name).map_err(|m| {
-        Diagnostic::error(format!("citation style path {m}")).at(manifest, span.clone())
-    })?;
-    let rel = PathBuf::from(name);
-    let text = crate::project::read_text(&project.root, &rel, sources).map_err(|d| {
-        if d.span.is_some() {
-            d
-        } else {
-            Diagnostic::error(format!(
-                "cannot read citation style `{name}`: {}",
-                d.message
-            ))
-            .at(manifest, span.clone())
-        }
-    })?;
-    Ok(Some((rel, text)))
 }

@@ -33,11 +33,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     let mut sources = project.sources.clone();
     let fail = |diags: Diagnostics, sources: SourceMap| Failure { diags, sources };
 
-    let csl = match cite::project_csl(project, &mut sources) {
-        Ok(c) => c,
-        Err(d) => return Err(fail(d.into(), sources)),
-    };
-    let style = match cite::load_style(project, csl) {
+    let style = match cite::load_style(project, &mut sources) {
         Ok(s) => s,
         Err(d) => return Err(fail(d.into(), sources)),
     };

@@ -42,20 +42,29 @@ fn safe_url(url: &str) -> bool {
         || lower.starts_with("data:"))
 }
 
+#[derive(Clone)]
 struct R<'d> {
     doc: &'d Document,
-    refs: HashMap<&'d str, &'d Reference>,
+    refs: std::rc::Rc<HashMap<&'d str, &'d Reference>>,
     /// Inside a tooltip: no links, no ids.
     plain_links: bool,
 }
 
 impl<'d> R<'d> {
     fn new(doc: &'d Document) -> Self {
-        let refs = doc.references.iter().map(|r| (r.key.as_str(), r)).collect();
+        let refs = std::rc::Rc::new(doc.references.iter().map(|r| (r.key.as_str(), r)).collect());
         R {
             doc,
             refs,
             plain_links: false,
+        }
+    }
+
+    /// The same renderer without links or ids (tooltips, the contents).
+    fn plain(&self) -> R<'d> {
+        R {
+            plain_links: true,
+            ..self.clone()
         }
     }
 
@@ -192,11 +201,7 @@ impl<'d> R<'d> {
             out,
             "<span class=\"cite-tip\" role=\"tooltip\" id=\"{tip}\">"
         );
-        let plain = R {
-            doc: self.doc,
-            refs: self.refs.clone(),
-            plain_links: true,
-        };
+        let plain = self.plain();
         let mut seen = Vec::new();
         for item in &c.items {
             if seen.contains(&item.key.as_str()) {
@@ -573,7 +578,7 @@ pub fn render_page(
                 if h.level <= 2 {
                     toc.push(json!({
                         "id": h.id, "number": h.number, "level": h.level,
-                        "html": R { doc, refs: r.refs.clone(), plain_links: true }.inline_string(&h.content),
+                        "html": r.plain().inline_string(&h.content),
                     }));
                 }
             }
