@@ -108,17 +108,6 @@ impl Diagnostics {
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter().filter(|d| d.is_error())
     }
-    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.0.iter().filter(|d| !d.is_error())
-    }
-    /// Ok with the warnings if there is no error.
-    pub fn into_result(self) -> Result<Diagnostics, Diagnostics> {
-        if self.has_errors() {
-            Err(self)
-        } else {
-            Ok(self)
-        }
-    }
 }
 
 impl From<Diagnostic> for Diagnostics {
@@ -160,11 +149,6 @@ impl SourceMap {
     }
     pub fn iter(&self) -> impl Iterator<Item = (&PathBuf, &Arc<str>)> {
         self.files.iter()
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, path: &Path, offset: usize) -> Option<(usize, usize)> {
-        self.get(path).map(|text| line_col(text, offset))
     }
 }
 

@@ -59,7 +59,6 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         ctx,
         diags: Diagnostics::new(),
         citations: Vec::new(),
-        cite_spans: Vec::new(),
         footnote_labels: Vec::new(),
         footnote_defs: HashMap::new(),
         counters: [0; 6],
@@ -165,7 +164,6 @@ struct Asm<'p> {
     ctx: Context,
     diags: Diagnostics,
     citations: Vec<Citation>,
-    cite_spans: Vec<(PathBuf, Range<usize>)>,
     /// Footnotes in order of first reference: (file#label, where).
     footnote_labels: Vec<(String, PathBuf, Range<usize>)>,
     footnote_defs: HashMap<String, Vec<Block>>,
@@ -1132,8 +1130,6 @@ impl Sink for Asm<'_> {
         if !ok {
             return Inline::Text(String::new());
         }
-        let loc = self.locate(span, None);
-        self.cite_spans.push(loc);
         self.citations.push(Citation {
             items,
             mode,
