@@ -22,6 +22,7 @@ pub mod output;
 pub mod pdf;
 pub mod prisma;
 pub mod project;
+pub mod scaffold;
 pub mod tables;
 pub mod template;
 pub mod theme;

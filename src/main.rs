@@ -28,6 +28,20 @@ enum Command {
     /// cross-references, tables, math, templates, data checks, the PDF) and
     /// write nothing. Exit status: 0 clean, 1 errors, 2 usage.
     Check(CheckArgs),
+    /// Create a small manuscript project that builds as it is: manuscript.yaml,
+    /// two sections with a data reference, citations, cross-references and a
+    /// generated table, a CSV dataset and a BibTeX file. The theme stays
+    /// inside galley unless --theme copies it for editing.
+    New(NewArgs),
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// Folder to create (must not exist or be empty).
+    dir: PathBuf,
+    /// Also copy the built-in theme to theme/ for editing.
+    #[arg(long)]
+    theme: bool,
 }
 
 #[derive(Args)]
@@ -101,6 +115,22 @@ fn print_warnings(w: &Diagnostics, sources: &SourceMap) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::New(args) => match galley::scaffold::create(&args.dir, args.theme) {
+            Ok(files) => {
+                for f in &files {
+                    println!("created {}", args.dir.join(f).display());
+                }
+                println!(
+                    "\nnext: cd {} && galley build   (then open public/index.html)",
+                    args.dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                ExitCode::from(1)
+            }
+        },
         Command::Check(args) => {
             let root = match find_root(args.root) {
                 Ok(r) => r,

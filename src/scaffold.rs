@@ -1,0 +1,65 @@
+//! `galley new`: a small manuscript project that builds as it is.
+
+use std::path::{Path, PathBuf};
+
+/// The project's files (path, contents), compiled into the binary.
+const FILES: &[(&str, &str)] = &[
+    (
+        "manuscript/manuscript.yaml",
+        include_str!("scaffold/manuscript/manuscript.yaml"),
+    ),
+    (
+        "manuscript/sections/01-introduction.md",
+        include_str!("scaffold/manuscript/sections/01-introduction.md"),
+    ),
+    (
+        "manuscript/sections/02-results.md",
+        include_str!("scaffold/manuscript/sections/02-results.md"),
+    ),
+    (
+        "manuscript/data/trials.csv",
+        include_str!("scaffold/manuscript/data/trials.csv"),
+    ),
+    (
+        "manuscript/tables/trials.yaml",
+        include_str!("scaffold/manuscript/tables/trials.yaml"),
+    ),
+    (
+        "bibliography/references.bib",
+        include_str!("scaffold/bibliography/references.bib"),
+    ),
+];
+
+/// Create the project in `dir`, which must not exist or be empty. With
+/// `with_theme`, the built-in theme is copied to theme/ for editing.
+/// Returns the files written, relative to `dir`.
+pub fn create(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>, String> {
+    if dir.exists() {
+        let mut entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        if entries.next().is_some() {
+            return Err(format!(
+                "{} is not empty; galley new only writes into a new or empty folder",
+                dir.display()
+            ));
+        }
+    }
+    let theme_files = crate::theme::BUILTIN
+        .iter()
+        .map(|(name, text)| (format!("theme/{name}"), *text));
+    let mut files: Vec<(String, &str)> = FILES.iter().map(|(p, t)| (p.to_string(), *t)).collect();
+    if with_theme {
+        files.extend(theme_files);
+    }
+    let mut written = Vec::new();
+    for (rel, text) in files {
+        let path = dir.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        written.push(PathBuf::from(rel));
+    }
+    Ok(written)
+}
