@@ -480,3 +480,34 @@ fn pdf_metadata_and_determinism() {
         "two builds give different PDFs"
     );
 }
+
+#[test]
+fn pdf_fonts_are_embedded_and_the_file_is_well_formed() {
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(pdf_path())
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let rows: Vec<&str> = fonts
+        .lines()
+        .skip(2)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(rows.len() >= 3, "{fonts}");
+    for row in &rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name type... encoding emb sub uni id gen: `emb` is 5th from the end.
+        assert_eq!(cols[cols.len() - 5], "yes", "font not embedded: {row}");
+    }
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(pdf_path())
+        .output()
+        .expect("qpdf (installed by .ci/run)");
+    let out = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(check.status.success(), "qpdf --check failed: {out}");
+    assert!(
+        out.contains("No syntax or stream encoding errors found"),
+        "{out}"
+    );
+}
