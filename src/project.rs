@@ -391,7 +391,12 @@ pub fn load_data_file(
             Ok(yaml_to_json(v))
         }
         "json" => serde_json::from_str(&text).map_err(|e| {
-            let off = offset_of(&text, e.line(), e.column().max(1));
+            // serde_json counts columns in bytes.
+            let line_start = offset_of(&text, e.line(), 1);
+            let off = crate::diag::floor_char_boundary(
+                &text,
+                (line_start + e.column().saturating_sub(1)).min(text.len()),
+            );
             Diagnostic::error(format!("invalid JSON: {e}")).at(rel, off..off + 1)
         }),
         "csv" => parse_csv(&text, rel),

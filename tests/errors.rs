@@ -496,3 +496,14 @@ fn bibtex_missing_brace_points_at_the_entry() {
     );
     assert!(err.contains("│"), "offending line quoted: {err}");
 }
+
+#[test]
+fn malformed_json_data() {
+    assert_fails(
+        &[(
+            "manuscript/data/j.json",
+            "{\n  \"name\": \"Danböck\",\n  \"n\": ,\n}\n",
+        )],
+        &["manuscript/data/j.json:3:8:", "invalid JSON"],
+    );
+}
