@@ -301,7 +301,8 @@ fn render_site(
     };
     let page = html::render_page(doc, &info, &Theme::new(&project.root), sources)
         .map_err(Diagnostics::from)?;
-    files.push(OutFile::new("index.html", page.into_bytes()));
+    files.push(OutFile::new("index.html", page.article.into_bytes()));
+    files.push(OutFile::new("404.html", page.not_found.into_bytes()));
     files.push(OutFile::new(
         &bib_file,
         html::article_bibtex(doc).into_bytes(),

@@ -531,7 +531,7 @@ pub fn render_page(
     info: &PageInfo,
     theme: &Theme,
     sources: &mut SourceMap,
-) -> Result<String, Diagnostic> {
+) -> Result<Pages, Diagnostic> {
     let r = R::new(doc);
     let mut body = String::new();
     for s in &doc.sections {
@@ -661,6 +661,8 @@ pub fn render_page(
         "pub_date": pub_date,
         "credit_authors": credit_authors,
         "css": "assets/galley.css",
+        // 404.html is served at any depth: its links start from the site root.
+        "root": info.base_url.as_ref().map(|b| format!("{}/", b.trim_end_matches('/'))).unwrap_or_default(),
         "js": "assets/galley.js",
         "generator": format!("galley {}", info.version),
     });
@@ -685,21 +687,34 @@ pub fn render_page(
     }
     let mut ctx = Context::new();
     ctx.insert("page", &page);
-    tera.render("article.html", &ctx).map_err(|e| {
-        // Name the template the error happened in, if Tera says which.
-        let chain = crate::template::error_chain(&e).join(" ");
-        let culprit = origins
-            .keys()
-            .find(|k| *k != "article.html" && chain.contains(&format!("'{k}'")))
-            .cloned();
-        let origin = origins
-            .get(culprit.as_deref().unwrap_or("article.html"))
-            .or_else(|| origins.values().next());
-        match origin {
-            Some(o) => crate::template::locate_error(&e, o, "the page template"),
-            None => Diagnostic::error("the theme has no templates/article.html"),
-        }
+    let render = |name: &str| {
+        tera.render(name, &ctx).map_err(|e| {
+            // Name the template the error happened in, if Tera says which.
+            let chain = crate::template::error_chain(&e).join(" ");
+            let culprit = origins
+                .keys()
+                .find(|k| *k != name && chain.contains(&format!("'{k}'")))
+                .cloned();
+            let origin = origins
+                .get(culprit.as_deref().unwrap_or(name))
+                .or_else(|| origins.values().next());
+            match origin {
+                Some(o) => crate::template::locate_error(&e, o, &format!("the template {name}")),
+                None => Diagnostic::error(format!("the theme has no templates/{name}")),
+            }
+        })
+    };
+    Ok(Pages {
+        article: render("article.html")?,
+        not_found: render("404.html")?,
     })
+}
+
+/// The pages of the site.
+pub struct Pages {
+    pub article: String,
+    /// 404.html, for static hosts that serve it for missing pages.
+    pub not_found: String,
 }
 
 fn citation_meta(doc: &Document, info: &PageInfo) -> Vec<Value> {

@@ -12,6 +12,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "templates/article.html",
         include_str!("theme/templates/article.html"),
     ),
+    (
+        "templates/404.html",
+        include_str!("theme/templates/404.html"),
+    ),
     ("static/galley.css", include_str!("theme/static/galley.css")),
     ("static/galley.js", include_str!("theme/static/galley.js")),
     ("typst/article.typ", include_str!("theme/typst/article.typ")),

@@ -265,6 +265,24 @@ fn scholarly_metadata() {
         66
     );
     assert!(html.contains("<meta name=\"citation_publication_date\" content=\"2025/11/14\">"));
+    assert!(html.contains(
+        "<meta name=\"citation_pdf_url\" content=\"ketamine-ptsd-systematic-review.pdf\">"
+    ));
+    assert!(html.contains(
+        "<meta name=\"citation_journal_title\" content=\"Acta Psychiatrica Scandinavica\">"
+    ));
+    for field in [
+        "headline",
+        "author",
+        "datePublished",
+        "keywords",
+        "abstract",
+        "isPartOf",
+        "license",
+        "citation",
+    ] {
+        assert!(v_has(&html, field), "JSON-LD lacks {field}");
+    }
     let ld = between(&html, "<script type=\"application/ld+json\">", "</script>").unwrap();
     let v: serde_json::Value = serde_json::from_str(ld).unwrap();
     assert_eq!(v["@type"], "ScholarlyArticle");
@@ -510,4 +528,10 @@ fn pdf_fonts_are_embedded_and_the_file_is_well_formed() {
         out.contains("No syntax or stream encoding errors found"),
         "{out}"
     );
+}
+
+fn v_has(html: &str, field: &str) -> bool {
+    let ld = between(html, "<script type=\"application/ld+json\">", "</script>").unwrap();
+    let v: serde_json::Value = serde_json::from_str(ld).unwrap();
+    v.get(field).is_some_and(|x| !x.is_null())
 }

@@ -172,11 +172,11 @@ try {
 try {
   const jar = require.resolve("vnu-jar");
   const jarPath = path.join(path.dirname(jar), "build", "dist", "vnu.jar");
-  execFileSync("java", ["-jar", jarPath, "--errors-only", "--format", "text", path.join(site, "index.html")], { stdio: "pipe" });
-  check("Nu HTML checker: no error in index.html", true);
+  execFileSync("java", ["-jar", jarPath, "--errors-only", "--format", "text", path.join(site, "index.html"), path.join(site, "404.html")], { stdio: "pipe" });
+  check("Nu HTML checker: no error in index.html and 404.html", true);
 } catch (e) {
   const out = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(0, 8).join(" | ");
-  check("Nu HTML checker: no error in index.html", false, out);
+  check("Nu HTML checker: no error in index.html and 404.html", false, out);
 }
 
 console.log(failures.length === 0 ? "browser: all checks passed" : `browser: ${failures.length} failed`);
