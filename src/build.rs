@@ -28,6 +28,9 @@ pub struct Options {
     pub pdf: bool,
     pub force: bool,
     pub base_url: Option<String>,
+    /// Also write the generated Typst source and its files here (for
+    /// comparing with a bare `typst compile`).
+    pub emit_typst: Option<PathBuf>,
 }
 
 /// Wall time of named stages, in seconds.
@@ -140,7 +143,14 @@ pub fn render(
     // The PDF's inputs are gathered first; it then typesets on its own
     // thread while the site renders.
     let pdf_world = if opts.pdf {
-        Some(pdf_world(project, a, &theme, &images, sources)?)
+        Some(pdf_world(
+            project,
+            a,
+            &theme,
+            &images,
+            opts.emit_typst.as_deref(),
+            sources,
+        )?)
     } else {
         None
     };
@@ -205,6 +215,7 @@ pub fn pdf_world(
     a: &Assembled,
     theme: &Theme,
     image_files: &[(String, Vec<u8>)],
+    emit: Option<&Path>,
     sources: &mut SourceMap,
 ) -> Result<crate::pdf::GalleyWorld, Diagnostics> {
     let doc = &a.doc;
@@ -246,8 +257,31 @@ pub fn pdf_world(
         spec.columns.unwrap_or(1).max(1),
         &format!("galley {VERSION}"),
     );
+    if let Some(dir) = emit {
+        emit_typst(dir, &main, &files).map_err(Diagnostics::from)?;
+    }
     crate::pdf::GalleyWorld::new(main, files, crate::typeset::document_date(doc))
         .map_err(Diagnostics::from)
+}
+
+/// Write main.typ and the files it reads, laid out as the Typst world sees
+/// them, so `typst compile DIR/main.typ` gives the same document.
+fn emit_typst(dir: &Path, main: &str, files: &[crate::pdf::InFile]) -> Result<(), Diagnostic> {
+    let write = |rel: &str, bytes: &[u8]| -> Result<(), Diagnostic> {
+        let path = dir.join(rel.trim_start_matches('/'));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Diagnostic::error(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        std::fs::write(&path, bytes)
+            .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))
+    };
+    write("main.typ", main.as_bytes())?;
+    for f in files {
+        write(&f.vpath, &f.bytes)?;
+    }
+    Ok(())
 }
 
 fn read_image(project: &Project, img: &str) -> Result<Vec<u8>, Diagnostics> {

@@ -75,6 +75,10 @@ struct BuildArgs {
     /// Print how long each stage took.
     #[arg(long)]
     timings: bool,
+    /// Also write the Typst source galley generates for the PDF (main.typ
+    /// and the theme, figures and images it reads) into DIR.
+    #[arg(long, value_name = "DIR")]
+    emit_typst: Option<PathBuf>,
     /// Absolute URL the site will be served from (canonical link, metadata).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
@@ -143,6 +147,7 @@ fn main() -> ExitCode {
                 pdf: true,
                 force: false,
                 base_url: None,
+                emit_typst: None,
             };
             match build::prepare(&opts) {
                 Ok((_, report)) => {
@@ -190,6 +195,7 @@ fn main() -> ExitCode {
                 pdf: both || args.pdf,
                 force: args.force,
                 base_url: args.base_url,
+                emit_typst: args.emit_typst,
             };
             match build::build(&opts) {
                 Ok(report) => {

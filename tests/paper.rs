@@ -535,3 +535,39 @@ fn v_has(html: &str, field: &str) -> bool {
     let v: serde_json::Value = serde_json::from_str(ld).unwrap();
     v.get(field).is_some_and(|x| !x.is_null())
 }
+
+#[test]
+fn emitted_typst_source_gives_the_same_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let emit = dir.path().join("typst");
+    let out = dir.path().join("site");
+    build_paper(&out, &["--pdf", "--emit-typst", emit.to_str().unwrap()]);
+    // Compile the emitted folder on its own, as the Typst CLI would.
+    let mut files = Vec::new();
+    let mut stack = vec![emit.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().unwrap() != "main.typ" {
+                let rel = p
+                    .strip_prefix(&emit)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.push(galley::pdf::InFile {
+                    vpath: format!("/{rel}"),
+                    bytes: std::fs::read(&p).unwrap(),
+                    origin: p.clone(),
+                });
+            }
+        }
+    }
+    let main = std::fs::read_to_string(emit.join("main.typ")).unwrap();
+    let world = galley::pdf::GalleyWorld::new(main, files, Some((2025, 11, 14))).unwrap();
+    let creator = format!("galley {} (Typst 0.15.1)", galley::build::VERSION);
+    let pdf =
+        galley::pdf::render(&world, "ketamine-ptsd-systematic-review", &creator, "ua-1").unwrap();
+    assert!(pdf.bytes == std::fs::read(out.join("ketamine-ptsd-systematic-review.pdf")).unwrap());
+}
