@@ -199,6 +199,93 @@ pub fn render(
     Ok((files, warnings, times))
 }
 
+/// The first half of a `serve` rebuild: the site, in memory, linking the
+/// PDF that follows from [`SiteStage::pdf`].
+pub struct SiteStage {
+    pub project: Project,
+    pub assembled: Assembled,
+    pub warnings: Diagnostics,
+    pub sources: SourceMap,
+    pub images: Vec<(String, Vec<u8>)>,
+    pub files: Vec<OutFile>,
+    pub pdf_file: String,
+}
+
+/// Load, assemble, check and render the site (not the PDF).
+pub fn site_stage(opts: &Options) -> Result<SiteStage, Failure> {
+    let (project, assembled, warnings) = check(&opts.root)?;
+    let mut sources = assembled.sources.clone();
+    let pdf_file = format!("{}.pdf", assembled.doc.slug);
+    let rendered = (|| {
+        let images = assembled
+            .images
+            .iter()
+            .map(|img| Ok((img.clone(), read_image(&project, img)?)))
+            .collect::<Result<Vec<_>, Diagnostics>>()?;
+        let assets = Theme::new(&project.root)
+            .static_files()
+            .map_err(Diagnostics::from)?;
+        let files = render_site(
+            &project,
+            &assembled,
+            opts,
+            &images,
+            &assets,
+            &mut sources,
+            Some(pdf_file.clone()),
+        )?;
+        Ok((images, files))
+    })();
+    let (images, files) = rendered.map_err(|diags| Failure {
+        diags,
+        sources: sources.clone(),
+    })?;
+    Ok(SiteStage {
+        project,
+        assembled,
+        warnings,
+        sources,
+        images,
+        files,
+        pdf_file,
+    })
+}
+
+impl SiteStage {
+    /// The Typst world of this build (to compile, or to update a kept one).
+    pub fn pdf_world(&mut self) -> Result<crate::pdf::GalleyWorld, Failure> {
+        let theme = Theme::new(&self.project.root);
+        pdf_world(
+            &self.project,
+            &self.assembled,
+            &theme,
+            &self.images,
+            None,
+            &mut self.sources,
+        )
+        .map_err(|diags| Failure {
+            diags,
+            sources: self.sources.clone(),
+        })
+    }
+
+    /// Compile and export the PDF of `world` (this build's, or a kept world
+    /// updated to it).
+    pub fn pdf(&self, world: &crate::pdf::GalleyWorld) -> Result<crate::pdf::PdfOutput, Failure> {
+        let creator = format!("galley {VERSION} (Typst 0.15.1)");
+        crate::pdf::render(
+            world,
+            &self.assembled.doc.slug,
+            &creator,
+            &pdf_standard(&self.project),
+        )
+        .map_err(|diags| Failure {
+            diags,
+            sources: self.sources.clone(),
+        })
+    }
+}
+
 fn pdf_standard(project: &Project) -> String {
     project
         .meta
@@ -285,7 +372,7 @@ fn emit_typst(dir: &Path, main: &str, files: &[crate::pdf::InFile]) -> Result<()
 }
 
 fn read_image(project: &Project, img: &str) -> Result<Vec<u8>, Diagnostics> {
-    std::fs::read(project.root.join(img)).map_err(|e| {
+    crate::memo::read_file(&project.root.join(img)).map_err(|e| {
         Diagnostics::from(Diagnostic::error(format!("cannot read image: {e}")).in_file(img))
     })
 }

@@ -126,7 +126,17 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
     }
 }
 
+/// A bibliography file's entries; while serving, parsed only when the
+/// file's text changes.
 fn parse_file(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
+    let k = crate::memo::key(&[
+        file.path.as_os_str().as_encoded_bytes(),
+        file.text.as_bytes(),
+    ]);
+    crate::memo::cached("bibliography", k, || parse_file_uncached(file))
+}
+
+fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
     let ext = file
         .path
         .extension()
@@ -241,9 +251,16 @@ pub fn load_style(
                 .at(manifest, name_span.clone())
             }
         })?;
-        return parse_style(&text, &rel);
+        let k = crate::memo::key(&[b"file", text.as_bytes()]);
+        return crate::memo::cached("citation style", k, || parse_style(&text, &rel));
     }
-    match ArchivedStyle::by_name(&name).map(|s| s.get()) {
+    let k = crate::memo::key(&[b"archive", name.as_bytes()]);
+    let archived = crate::memo::cached::<_, ()>("citation style", k, || {
+        Ok(ArchivedStyle::by_name(&name).map(|s| s.get()))
+    })
+    .ok()
+    .flatten();
+    match archived {
         Some(Style::Independent(s)) => Ok(s),
         Some(_) => Err(Diagnostic::error(format!("style `{name}` is a dependent style")).at(manifest, name_span)),
         None => Err(Diagnostic::error(format!(
@@ -364,6 +381,13 @@ fn locator_kind(label: &str) -> Locator {
 /// style's default locale and en-US as the fallback. Decoding all of
 /// hayagriva's locales takes most of a build's time, so only these are.
 fn needed_locales(lang: &str, style: &IndependentStyle) -> Vec<Locale> {
+    let default = style.default_locale.as_ref().map_or("", |c| c.0.as_str());
+    let k = crate::memo::key(&[lang.as_bytes(), default.as_bytes()]);
+    crate::memo::cached::<_, ()>("locales", k, || Ok(decode_locales(lang, style)))
+        .unwrap_or_default()
+}
+
+fn decode_locales(lang: &str, style: &IndependentStyle) -> Vec<Locale> {
     let mut tags = vec!["en-US".to_string()];
     let region = match lang {
         "en" => "en-US".to_string(),

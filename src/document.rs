@@ -50,6 +50,12 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     ctx.insert("data", &project.data);
     ctx.insert("meta", &project.meta_value);
     ctx.insert("bib", &bib.template_value());
+    // While serving, a section whose text and data are unchanged is not
+    // rendered again: its key is the text and everything in scope.
+    let ctx_key = crate::memo::enabled().then(|| {
+        let scope = ctx.clone().into_json().to_string();
+        crate::memo::key(&[scope.as_bytes()])
+    });
 
     let mut asm = Asm {
         project,
@@ -57,6 +63,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         specs: &specs,
         tera: template::new_tera(),
         ctx,
+        ctx_key,
         diags: Diagnostics::new(),
         citations: Vec::new(),
         footnote_labels: Vec::new(),
@@ -162,6 +169,7 @@ struct Asm<'p> {
     specs: &'p BTreeMap<String, LoadedSpec>,
     tera: Tera,
     ctx: Context,
+    ctx_key: Option<[u8; 32]>,
     diags: Diagnostics,
     citations: Vec<Citation>,
     /// Footnotes in order of first reference: (file#label, where).
@@ -300,7 +308,16 @@ impl<'p> Asm<'p> {
             text: template.to_string(),
         };
         let name = self.next_template_name(&file.display().to_string());
-        let rendered = match template::render_one(&mut self.tera, &name, &origin, &self.ctx, what) {
+        let rendered = match self.ctx_key {
+            Some(scope) => {
+                let k = crate::memo::key(&[&scope, template.as_bytes()]);
+                crate::memo::cached("template", k, || {
+                    template::render_one(&mut self.tera, &name, &origin, &self.ctx, what)
+                })
+            }
+            None => template::render_one(&mut self.tera, &name, &origin, &self.ctx, what),
+        };
+        let rendered = match rendered {
             Ok(r) => r,
             Err(d) => {
                 self.diags.push(d);

@@ -33,6 +33,28 @@ enum Command {
     /// generated table, a CSV dataset and a BibTeX file. The theme stays
     /// inside galley unless --theme copies it for editing.
     New(NewArgs),
+    /// Preview while writing: build, serve the site from memory on
+    /// 127.0.0.1:8000, watch manuscript/, bibliography/ and theme/, rebuild
+    /// what changed and reload open pages (the PDF follows the HTML). A
+    /// failed rebuild is shown over the last good build. Writes nothing.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Project root (default: found from the working directory).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Port to listen on (0 picks a free one; the URL is printed).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Address to listen on. Anything but a loopback address makes the
+    /// preview reachable from other machines.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    bind: std::net::IpAddr,
+    /// Open the preview in the default browser.
+    #[arg(long)]
+    open: bool,
 }
 
 #[derive(Args)]
@@ -135,6 +157,25 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Serve(args) => {
+            let root = match find_root(args.root) {
+                Ok(r) => r,
+                Err(m) => return usage_error(&m),
+            };
+            let opts = galley::serve::ServeOptions {
+                root,
+                bind: args.bind,
+                port: args.port,
+                open: args.open,
+            };
+            match galley::serve::serve(opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(m) => {
+                    eprintln!("error: {m}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Check(args) => {
             let root = match find_root(args.root) {
                 Ok(r) => r,

@@ -54,9 +54,21 @@ fn options() -> Options {
 /// Parse Markdown into blocks.
 pub fn parse(text: &str, sink: &mut dyn Sink) -> Vec<Block> {
     let prepared = text.replace("\\@", &ESCAPED_AT.to_string());
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&prepared, options())
-        .into_offset_iter()
-        .collect();
+    let events: Vec<(Event, Range<usize>)> = if crate::memo::enabled() {
+        // While serving, a text parsed in the last build is not parsed again.
+        let k = crate::memo::key(&[prepared.as_bytes()]);
+        crate::memo::cached::<_, ()>("markdown", k, || {
+            Ok(Parser::new_ext(&prepared, options())
+                .into_offset_iter()
+                .map(|(e, r)| (e.into_static(), r))
+                .collect::<Vec<_>>())
+        })
+        .unwrap_or_default()
+    } else {
+        Parser::new_ext(&prepared, options())
+            .into_offset_iter()
+            .collect()
+    };
     let mut p = P {
         events,
         pos: 0,

@@ -96,6 +96,18 @@ impl GalleyWorld {
         })
     }
 
+    /// Take the next build's world, keeping this one's parsed main source
+    /// and editing it in place, so Typst reparses only what changed and its
+    /// memoised layout of unchanged content stays valid (`galley serve`).
+    pub fn update(&mut self, mut next: GalleyWorld) {
+        if let Some(mut main) = self.sources.remove(&self.main) {
+            let text = next.main_source().text().to_string();
+            main.replace(&text);
+            next.sources.insert(next.main, main);
+        }
+        *self = next;
+    }
+
     pub fn main_source(&self) -> &Source {
         &self.sources[&self.main]
     }

@@ -238,7 +238,7 @@ pub fn read_text(
 ) -> std::result::Result<String, Diagnostic> {
     let full = resolve_inside(root, &rel.to_string_lossy())
         .map_err(|m| Diagnostic::error(format!("refusing to read it: {m}")).in_file(rel))?;
-    let bytes = std::fs::read(&full).map_err(|e| {
+    let bytes = crate::memo::read_file(&full).map_err(|e| {
         Diagnostic::error(format!("cannot read file: {}", io_reason(&e))).in_file(rel)
     })?;
     match String::from_utf8(bytes) {

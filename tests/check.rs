@@ -5,11 +5,7 @@ use common::*;
 
 #[test]
 fn check_on_the_paper_reports_the_prisma_mismatch_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    // A copy of the paper so nothing can be written into the repository.
-    for sub in ["manuscript", "bibliography", "theme"] {
-        copy_dir(&repo().join(sub), &dir.path().join(sub));
-    }
+    let dir = paper_copy();
     let r = galley(&["check"], dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     assert!(
@@ -21,18 +17,6 @@ fn check_on_the_paper_reports_the_prisma_mismatch_and_writes_nothing() {
     let strict = galley(&["check", "--deny-warnings"], dir.path());
     assert_eq!(strict.status, 1, "{}", strict.stderr);
     assert!(strict.stderr.contains("denied by --deny-warnings"));
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 #[test]

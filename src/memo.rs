@@ -1,0 +1,191 @@
+//! Memoisation for `galley serve`: results of the pure steps of a build
+//! (reading a file, parsing the bibliography and the citation style,
+//! rendering a template, parsing Markdown) kept between rebuilds, keyed by
+//! the SHA-256 of everything they depend on. A one-off `galley build` never
+//! turns it on and pays nothing.
+//!
+//! Each rebuild is a generation: [`sweep`] drops what the last generation
+//! did not use, so the store holds at most two builds' worth and memory
+//! stays flat however long the server runs.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use sha2::{Digest, Sha256};
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+type Key = (&'static str, [u8; 32]);
+
+struct Entry {
+    value: Arc<dyn Any + Send + Sync>,
+    generation: u64,
+}
+
+#[derive(Default)]
+struct Store {
+    entries: HashMap<Key, Entry>,
+    generation: u64,
+    /// Hits and misses per kind since the last [`take_stats`].
+    stats: Vec<(&'static str, usize, usize)>,
+}
+
+fn store() -> MutexGuard<'static, Store> {
+    static STORE: OnceLock<Mutex<Store>> = OnceLock::new();
+    let m = STORE.get_or_init(Mutex::default);
+    // A panic while holding the lock leaves only a cache behind: go on.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Keep results between builds from now on (for this process).
+pub fn enable() {
+    ENABLED.store(true, Ordering::SeqCst);
+}
+
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// A key from the parts a result depends on.
+pub fn key(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+fn count(s: &mut Store, kind: &'static str, hit: bool) {
+    match s.stats.iter_mut().find(|(k, ..)| *k == kind) {
+        Some((_, h, m)) => {
+            if hit {
+                *h += 1
+            } else {
+                *m += 1
+            }
+        }
+        None => s.stats.push((kind, hit as usize, !hit as usize)),
+    }
+}
+
+/// The result of `f` for this key: computed once, then reused while the
+/// key is used in every build. `Err` results are never kept.
+pub fn cached<V, E>(
+    kind: &'static str,
+    key: [u8; 32],
+    f: impl FnOnce() -> Result<V, E>,
+) -> Result<V, E>
+where
+    V: Clone + Send + Sync + 'static,
+{
+    if !enabled() {
+        return f();
+    }
+    {
+        let mut s = store();
+        let generation = s.generation;
+        let found = s.entries.get_mut(&(kind, key)).and_then(|e| {
+            e.generation = generation;
+            e.value.downcast_ref::<V>().cloned()
+        });
+        if let Some(v) = found {
+            count(&mut s, kind, true);
+            return Ok(v);
+        }
+    }
+    // Computed without the lock, so independent work can run in parallel.
+    let v = f()?;
+    let mut s = store();
+    let generation = s.generation;
+    count(&mut s, kind, false);
+    s.entries.insert(
+        (kind, key),
+        Entry {
+            value: Arc::new(v.clone()),
+            generation,
+        },
+    );
+    Ok(v)
+}
+
+/// End a generation: forget everything it did not use.
+pub fn sweep() {
+    let mut s = store();
+    let generation = s.generation;
+    s.entries.retain(|_, e| e.generation == generation);
+    s.generation += 1;
+}
+
+/// A file's bytes. With memoisation on, a file whose size, modification
+/// time and inode are unchanged since the last build is not read again.
+pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    if !enabled() {
+        return std::fs::read(path);
+    }
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    #[cfg(unix)]
+    let inode = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.ino(), meta.ctime(), meta.ctime_nsec())
+    };
+    #[cfg(not(unix))]
+    let inode = (0u64, 0i64, 0i64);
+    let k = key(&[
+        path.as_os_str().as_encoded_bytes(),
+        &mtime.to_le_bytes(),
+        &meta.len().to_le_bytes(),
+        &inode.0.to_le_bytes(),
+        &inode.1.to_le_bytes(),
+        &inode.2.to_le_bytes(),
+    ]);
+    cached("file read", k, || std::fs::read(path).map(Arc::new)).map(|b| b.to_vec())
+}
+
+/// Number of results kept.
+pub fn len() -> usize {
+    store().entries.len()
+}
+
+/// (kind, reused, computed) since the last call, in first-use order.
+pub fn take_stats() -> Vec<(&'static str, usize, usize)> {
+    std::mem::take(&mut store().stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_until_swept_twice() {
+        enable();
+        let k = key(&[b"memo-test", b"x"]);
+        let mut calls = 0;
+        let get = |calls: &mut i32| {
+            cached::<_, ()>("memo-test", k, || {
+                *calls += 1;
+                Ok(42)
+            })
+            .unwrap()
+        };
+        assert_eq!(get(&mut calls), 42);
+        assert_eq!(get(&mut calls), 42);
+        assert_eq!(calls, 1);
+        sweep(); // used in that generation: kept
+        assert_eq!(get(&mut calls), 42);
+        assert_eq!(calls, 1);
+        sweep();
+        sweep(); // a generation without use: dropped
+        assert_eq!(get(&mut calls), 42);
+        assert_eq!(calls, 2);
+        assert_ne!(key(&[b"ab", b"c"]), key(&[b"a", b"bc"]));
+    }
+}

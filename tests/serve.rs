@@ -1,0 +1,431 @@
+//! `galley serve`: a real server on a free port, a real reload channel,
+//! real file edits.
+
+mod common;
+use common::*;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(root)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start galley serve");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        // Killed on drop, whatever happens next.
+        let mut server = Server { child, port: 0, log };
+        let started = Instant::now();
+        loop {
+            let text = server.log();
+            if let Some(at) = text.find(" at http://127.0.0.1:") {
+                let rest = &text[at + " at http://127.0.0.1:".len()..];
+                server.port = rest[..rest.find('/').unwrap()].parse().unwrap();
+                return server;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "server did not start:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Send a raw request; (status, head, body).
+    fn raw(&self, request: &str) -> (u16, String, Vec<u8>) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        let split = out
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(out.len());
+        let head = String::from_utf8_lossy(&out[..split]).into_owned();
+        let body = out.get(split + 4..).unwrap_or_default().to_vec();
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (status, head, body)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.host()
+        ));
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// The reload channel, as (event, data) pairs.
+    fn events(&self) -> Receiver<(String, String)> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        // HTTP/1.0: the stream is sent as it is, without chunk framing.
+        write!(
+            s,
+            "GET /__galley/events HTTP/1.0\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+            self.host()
+        )
+        .unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(s).lines().map_while(Result::ok);
+            for l in lines.by_ref() {
+                if l.is_empty() {
+                    break; // end of the response head
+                }
+            }
+            let (mut event, mut data) = (String::new(), Vec::new());
+            for l in lines {
+                if let Some(e) = l.strip_prefix("event:") {
+                    event = e.trim().to_string();
+                } else if let Some(d) = l.strip_prefix("data:") {
+                    data.push(d.strip_prefix(' ').unwrap_or(d).to_string());
+                } else if l.is_empty() && !event.is_empty() {
+                    if tx
+                        .send((std::mem::take(&mut event), data.join("\n")))
+                        .is_err()
+                    {
+                        return;
+                    }
+                    data.clear();
+                }
+            }
+        });
+        rx
+    }
+}
+
+/// The next event named `name` (others are skipped), within `secs`.
+fn next_event(rx: &Receiver<(String, String)>, name: &str, secs: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((e, d)) if e == name => return d,
+            Ok(_) => continue,
+            Err(_) => panic!("no `{name}` event within {secs} s"),
+        }
+    }
+}
+
+/// Every event within `ms` milliseconds.
+fn events_for(rx: &Receiver<(String, String)>, ms: u64) -> Vec<(String, String)> {
+    let deadline = Instant::now() + Duration::from_millis(ms);
+    let mut out = Vec::new();
+    while let Ok(ev) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        out.push(ev);
+    }
+    out
+}
+
+/// The "[serve] site N ready ..." line of generation `g`.
+fn site_line(log: &str, g: u64) -> String {
+    log.lines()
+        .find(|l| l.starts_with(&format!("[serve] site {g} ready")))
+        .unwrap_or_else(|| panic!("no log line for site {g}:\n{log}"))
+        .to_string()
+}
+
+/// (reused, total) of one kind in a site log line.
+fn reuse(line: &str, kind: &str) -> (usize, usize) {
+    let at = line
+        .find(&format!("{kind} "))
+        .unwrap_or_else(|| panic!("{kind} in {line}"));
+    let rest = &line[at + kind.len() + 1..];
+    let end = rest.find([',', ')']).unwrap();
+    let (a, b) = rest[..end].split_once('/').unwrap();
+    (a.parse().unwrap(), b.parse().unwrap())
+}
+
+#[test]
+fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
+    let dir = paper_copy();
+    let root = dir.path();
+    let server = Server::start(root);
+    let rx = server.events();
+    assert_eq!(next_event(&rx, "reload", 10), "1");
+
+    let (status, page) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"/__galley/live.js\" data-generation=\"1\"></script>"));
+    assert!(page.contains("Conclusion"));
+    let (status, js) = server.get("/__galley/live.js");
+    assert_eq!(status, 200);
+    assert!(js.contains("EventSource"));
+
+    // A one-word edit: the site reloads with it, then the PDF follows.
+    let section = root.join("manuscript/sections/05-conclusion.md");
+    let original = std::fs::read_to_string(&section).unwrap();
+    assert!(original.contains("may be efficacious"));
+    std::fs::write(
+        &section,
+        original.replace("may be efficacious", "may be xyzzyfast"),
+    )
+    .unwrap();
+    assert_eq!(next_event(&rx, "reload", 30), "2");
+    let (_, page) = server.get("/");
+    assert!(page.contains("may be xyzzyfast"));
+    assert!(page.contains("data-generation=\"2\""));
+    assert_eq!(next_event(&rx, "pdf", 120), "2");
+    let (status, pdf) = server.get("/ketamine-ptsd-systematic-review.pdf");
+    assert_eq!(status, 200);
+    assert!(pdf.starts_with("%PDF"));
+
+    // Only the edited section was read, rendered and parsed again.
+    let log = server.log();
+    let line = site_line(&log, 2);
+    assert_eq!(reuse(&line, "bibliography"), (1, 1), "{line}");
+    assert_eq!(reuse(&line, "citation style"), (1, 1), "{line}");
+    let (hit, all) = reuse(&line, "file read");
+    assert_eq!(all - hit, 1, "only the section is read again: {line}");
+    let (hit, all) = reuse(&line, "template");
+    assert_eq!(all - hit, 1, "only the section is rendered again: {line}");
+    let (hit, all) = reuse(&line, "markdown");
+    assert_eq!(all - hit, 1, "only the section is parsed again: {line}");
+
+    // A broken section: the overlay (escaped), the last good build served.
+    let broken = original.replace(
+        "may be efficacious",
+        "may be <em>broken</em> {{ data.no_such_file.value }}",
+    );
+    std::fs::write(&section, &broken).unwrap();
+    let failure = next_event(&rx, "failed", 30);
+    assert!(
+        failure.contains("manuscript/sections/05-conclusion.md:3:"),
+        "{failure}"
+    );
+    assert!(failure.contains("no_such_file"), "{failure}");
+    let (status, page) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("may be xyzzyfast"),
+        "the last good build is served"
+    );
+    assert!(page.contains("<div id=\"galley-error\" role=\"alert\">"));
+    assert!(
+        page.contains("may be &lt;em&gt;broken&lt;/em&gt;"),
+        "escaped"
+    );
+    assert!(!page.contains("<em>broken</em>"));
+    assert!(server
+        .log()
+        .contains("error: manuscript/sections/05-conclusion.md:3:"));
+
+    // Fixed: a new generation, no overlay.
+    std::fs::write(
+        &section,
+        original.replace("may be efficacious", "may be mended"),
+    )
+    .unwrap();
+    assert_eq!(next_event(&rx, "reload", 30), "3");
+    let (_, page) = server.get("/");
+    assert!(page.contains("may be mended"));
+    assert!(!page.contains("galley-error"));
+
+    // An editor's atomic save: write a temporary file, rename it over.
+    let tmp = root.join("manuscript/sections/.05-conclusion.md.tmp");
+    std::fs::write(
+        &tmp,
+        original.replace("may be efficacious", "may be renamed"),
+    )
+    .unwrap();
+    std::fs::rename(&tmp, &section).unwrap();
+    assert_eq!(next_event(&rx, "reload", 30), "4");
+    assert!(server.get("/").1.contains("may be renamed"));
+
+    // Deleted (an error), then created again: still watched.
+    std::fs::remove_file(&section).unwrap();
+    let failure = next_event(&rx, "failed", 30);
+    assert!(failure.contains("05-conclusion.md"), "{failure}");
+    std::fs::write(
+        &section,
+        original.replace("may be efficacious", "may be reborn"),
+    )
+    .unwrap();
+    assert_eq!(next_event(&rx, "reload", 30), "5");
+    assert!(server.get("/").1.contains("may be reborn"));
+    // Let the PDF of that build finish before the burst.
+    assert_eq!(next_event(&rx, "pdf", 120), "5");
+
+    // A burst (a `git checkout` of every section and the bibliography):
+    // one rebuild.
+    let sections = root.join("manuscript/sections");
+    for e in std::fs::read_dir(&sections).unwrap().flatten() {
+        let p = e.path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, format!("{text}\nBurst sentence.\n")).unwrap();
+    }
+    let bib = root.join("bibliography/references.bib");
+    let bib_text = std::fs::read_to_string(&bib).unwrap();
+    std::fs::write(&bib, bib_text).unwrap();
+    assert_eq!(next_event(&rx, "reload", 30), "6");
+    let later = events_for(&rx, 3000);
+    assert!(
+        later.iter().all(|(e, _)| e != "reload" && e != "failed"),
+        "one rebuild for the burst: {later:?}"
+    );
+    assert_eq!(server.get("/").1.matches("Burst sentence.").count(), 5);
+
+    // Nothing was written into the project.
+    assert!(!root.join("public").exists(), "serve wrote public/");
+    let leftovers: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !["manuscript", "bibliography", "theme"].contains(&n.as_str()))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn serve_refuses_traversal_foreign_hosts_origins_and_methods() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("paper");
+    let r = galley(&["new", root.to_str().unwrap()], dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    // Symbolic links that leave the site (and the project).
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc/passwd", root.join("manuscript/leak.txt")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("manuscript/etc")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", root.join("passwd")).unwrap();
+    }
+    let server = Server::start(&root);
+    assert_eq!(server.get("/").0, 200);
+    let host = server.host();
+
+    let leaked = |body: &[u8]| String::from_utf8_lossy(body).contains("root:");
+    for path in [
+        "/../../etc/passwd",
+        "/../../../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "/%252e%252e%252f%252e%252e%252fetc%252fpasswd",
+        "/..%5c..%5cetc%5cpasswd",
+        "/%5c..%5c..%5cetc%5cpasswd",
+        "/..\\..\\etc\\passwd",
+        "/index.html%00.css",
+        "/%00",
+        "/./index.html",
+        "/leak.txt",
+        "/manuscript/leak.txt",
+        "/etc/passwd",
+        "/manuscript/etc/passwd",
+        "/passwd",
+        "/manuscript/manuscript.yaml",
+    ] {
+        let (status, head, body) = server.raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert!(
+            status == 403 || status == 404 || (status == 400 && path.contains('\\')),
+            "{path}: {head}"
+        );
+        assert!(!leaked(&body), "{path} leaked a file");
+    }
+
+    // DNS rebinding: only requests for this machine.
+    for bad_host in [
+        "evil.example",
+        &format!("evil.example:{}", server.port),
+        &format!("127.0.0.1.evil.example:{}", server.port),
+        "127.0.0.1:1",
+    ] {
+        let (status, head, _) = server.raw(&format!(
+            "GET / HTTP/1.1\r\nHost: {bad_host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(status, 403, "Host {bad_host}: {head}");
+    }
+    let (status, ..) = server.raw("GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(status, 403, "no Host header");
+    let (status, ..) = server.raw(&format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        server.port
+    ));
+    assert_eq!(status, 200, "localhost is this machine");
+
+    // A foreign Origin, on the reload channel and elsewhere; no CORS.
+    for path in ["/__galley/events", "/", "/index.html"] {
+        let (status, head, _) = server.raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(status, 403, "{path} with a foreign Origin: {head}");
+        assert!(!head
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin"));
+    }
+    let (status, head, _) = server.raw(&format!(
+        "GET /__galley/events HTTP/1.1\r\nHost: {host}\r\nOrigin: null\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(status, 403, "Origin null: {head}");
+    // The page's own origin may listen.
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        s,
+        "GET /__galley/events HTTP/1.0\r\nHost: {host}\r\nOrigin: http://{host}\r\n\r\n"
+    )
+    .unwrap();
+    let mut first = String::new();
+    BufReader::new(s).read_line(&mut first).unwrap();
+    assert!(first.contains(" 200 "), "{first}");
+
+    // Only GET and HEAD.
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let (status, head, _) = server.raw(&format!(
+            "{method} / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(status, 405, "{method}: {head}");
+        assert!(head.contains("allow: GET, HEAD"), "{head}");
+    }
+    let (status, head, body) = server.raw(&format!(
+        "HEAD / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(status, 200, "{head}");
+    assert!(body.is_empty());
+    assert!(!root.join("public").exists());
+}
