@@ -201,22 +201,26 @@ fn convert_diags(world: &GalleyWorld, diags: &[SourceDiagnostic]) -> Diagnostics
     out
 }
 
-/// Compile and export. `standard`: "ua-1", "a-2b" or "none".
-pub fn render(
+/// Lay the document out (Typst's compile): the document and the warnings.
+pub fn compile(world: &GalleyWorld) -> Result<(PagedDocument, Diagnostics), Diagnostics> {
+    let result = typst::compile::<PagedDocument>(world);
+    let mut warnings = convert_diags(world, &result.warnings);
+    warnings.0.retain(|d| !d.is_error());
+    match result.output {
+        Ok(doc) => Ok((doc, warnings)),
+        Err(errors) => Err(convert_diags(world, &errors)),
+    }
+}
+
+/// Export a laid-out document. `standard`: "ua-1", "a-2b", "a-3b" or
+/// "none".
+pub fn export(
     world: &GalleyWorld,
+    doc: &PagedDocument,
     ident: &str,
     creator: &str,
     standard: &str,
-) -> Result<PdfOutput, Diagnostics> {
-    let started = std::time::Instant::now();
-    let result = typst::compile::<PagedDocument>(world);
-    let compile_seconds = started.elapsed().as_secs_f64();
-    let mut warnings = convert_diags(world, &result.warnings);
-    warnings.0.retain(|d| !d.is_error());
-    let doc = match result.output {
-        Ok(doc) => doc,
-        Err(errors) => return Err(convert_diags(world, &errors)),
-    };
+) -> Result<Vec<u8>, Diagnostics> {
     let list: Vec<PdfStandard> = match standard {
         "ua-1" => vec![PdfStandard::Ua_1],
         "a-2b" => vec![PdfStandard::A_2b],
@@ -235,8 +239,21 @@ pub fn render(
         tagged: true,
         pretty: false,
     };
+    typst_pdf::pdf(doc, &options).map_err(|errors| convert_diags(world, &errors))
+}
+
+/// Compile and export, timing both.
+pub fn render(
+    world: &GalleyWorld,
+    ident: &str,
+    creator: &str,
+    standard: &str,
+) -> Result<PdfOutput, Diagnostics> {
     let started = std::time::Instant::now();
-    let bytes = typst_pdf::pdf(&doc, &options).map_err(|errors| convert_diags(world, &errors))?;
+    let (doc, warnings) = compile(world)?;
+    let compile_seconds = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let bytes = export(world, &doc, ident, creator, standard)?;
     let export_seconds = started.elapsed().as_secs_f64();
     Ok(PdfOutput {
         bytes,

@@ -1,0 +1,203 @@
+//! Micro-benchmarks of the build's stages on the paper at the repository
+//! root (divan; `cargo bench --bench stages`). Each stage is measured alone,
+//! from the previous stage's output:
+//!
+//! load → Tera (data references) → Markdown → assemble (Tera, Markdown,
+//! tables, figures, citations together) → citations (hayagriva) → HTML →
+//! Typst compile (layout) → PDF export.
+//!
+//! The Typst compile starts from an empty cache on each iteration: Typst
+//! memoises across compilations in one process, which `galley build` (one
+//! compilation per process) never benefits from.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use galley::build;
+use galley::cite;
+use galley::diag::SourceMap;
+use galley::document::{self, Assembled};
+use galley::html;
+use galley::markdown::{self, Sink};
+use galley::model::{Block, CiteItem, CiteMode, Heading, Inline};
+use galley::project::Project;
+use galley::template::{self, Origin};
+use galley::theme::Theme;
+
+fn main() {
+    divan::main();
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn project() -> Project {
+    Project::load(&root()).unwrap_or_else(|_| panic!("the paper does not load"))
+}
+
+fn assembled(p: &Project) -> Assembled {
+    document::assemble(p).unwrap_or_else(|_| panic!("the paper does not assemble"))
+}
+
+/// The sections' Tera context, as the build makes it.
+fn context(p: &Project) -> tera::Context {
+    let mut sources = SourceMap::default();
+    let style = cite::load_style(p, &mut sources).unwrap();
+    let bib = cite::load(p, &style).unwrap_or_else(|_| panic!("bibliography"));
+    let mut ctx = tera::Context::new();
+    ctx.insert("data", &p.data);
+    ctx.insert("meta", &p.meta_value);
+    ctx.insert("bib", &bib.template_value());
+    ctx
+}
+
+fn origins(p: &Project) -> Vec<Origin> {
+    p.sections
+        .iter()
+        .map(|s| Origin {
+            file: s.path.clone(),
+            offset: 0,
+            text: s.text.clone(),
+        })
+        .collect()
+}
+
+#[divan::bench]
+fn load() -> Project {
+    project()
+}
+
+#[divan::bench]
+fn tera(b: divan::Bencher) {
+    let p = project();
+    let ctx = context(&p);
+    let origins = origins(&p);
+    b.bench(|| {
+        let mut tera = template::new_tera();
+        origins
+            .iter()
+            .enumerate()
+            .map(|(i, o)| template::render_one(&mut tera, &i.to_string(), o, &ctx, "").unwrap())
+            .collect::<Vec<_>>()
+    });
+}
+
+/// A sink that builds the blocks and nothing else.
+struct Plain;
+
+impl Sink for Plain {
+    fn cite(&mut self, _: Vec<CiteItem>, _: CiteMode, _: Range<usize>) -> Inline {
+        Inline::Text("[1]".into())
+    }
+    fn xref(&mut self, id: &str, _: Range<usize>) -> Inline {
+        Inline::Text(id.into())
+    }
+    fn marker(&mut self, _: &str, _: Range<usize>) -> Option<Block> {
+        None
+    }
+    fn heading(
+        &mut self,
+        level: u8,
+        id: Option<String>,
+        _: Vec<String>,
+        content: Vec<Inline>,
+        _: Range<usize>,
+    ) -> Block {
+        Block::Heading(Heading {
+            level,
+            id: id.unwrap_or_default(),
+            number: String::new(),
+            content,
+        })
+    }
+    fn footnote_ref(&mut self, label: &str, _: Range<usize>) -> Inline {
+        Inline::Text(label.into())
+    }
+    fn footnote_def(&mut self, _: &str, _: Vec<Block>, _: Range<usize>) {}
+    fn image(&mut self, src: &str, _: String, _: Range<usize>) -> Inline {
+        Inline::Text(src.into())
+    }
+    fn math(&mut self, tex: &str, _: bool, _: Option<String>, _: Range<usize>) -> Inline {
+        Inline::Text(tex.into())
+    }
+    fn allow_html(&self) -> bool {
+        false
+    }
+}
+
+#[divan::bench]
+fn markdown(b: divan::Bencher) {
+    let p = project();
+    let ctx = context(&p);
+    let mut tera = template::new_tera();
+    let rendered: Vec<String> = origins(&p)
+        .iter()
+        .enumerate()
+        .map(|(i, o)| template::render_one(&mut tera, &i.to_string(), o, &ctx, "").unwrap())
+        .collect();
+    b.bench(|| {
+        rendered
+            .iter()
+            .map(|t| markdown::parse(t, &mut Plain))
+            .collect::<Vec<_>>()
+    });
+}
+
+#[divan::bench]
+fn assemble(b: divan::Bencher) {
+    let p = project();
+    b.bench(|| assembled(&p));
+}
+
+#[divan::bench]
+fn citations(b: divan::Bencher) {
+    let p = project();
+    let a = assembled(&p);
+    let mut sources = SourceMap::default();
+    let style = cite::load_style(&p, &mut sources).unwrap();
+    b.with_inputs(|| a.doc.clone())
+        .bench_local_refs(|doc| cite::resolve(doc, &a.bibliography, &style));
+}
+
+#[divan::bench]
+fn html(b: divan::Bencher) {
+    let p = project();
+    let a = assembled(&p);
+    let theme = Theme::new(&p.root);
+    let info = html::PageInfo {
+        pdf_file: Some("paper.pdf".into()),
+        bib_file: "paper.bib".into(),
+        data_files: Vec::new(),
+        base_url: None,
+        bibliography: &a.bibliography,
+        version: build::VERSION,
+    };
+    let mut sources = a.sources.clone();
+    b.bench_local(|| html::render_page(&a.doc, &info, &theme, &mut sources).unwrap());
+}
+
+fn world(p: &Project, a: &Assembled) -> galley::pdf::GalleyWorld {
+    let mut sources = a.sources.clone();
+    let theme = Theme::new(&p.root);
+    build::pdf_world(p, a, &theme, &[], None, &mut sources)
+        .unwrap_or_else(|_| panic!("the Typst world"))
+}
+
+#[divan::bench(sample_count = 10)]
+fn typst_compile(b: divan::Bencher) {
+    let p = project();
+    let a = assembled(&p);
+    let w = world(&p, &a);
+    b.with_inputs(|| typst::comemo::evict(0))
+        .bench_local_values(|()| galley::pdf::compile(&w).unwrap_or_else(|_| panic!("compile")));
+}
+
+#[divan::bench(sample_count = 10)]
+fn pdf_export(b: divan::Bencher) {
+    let p = project();
+    let a = assembled(&p);
+    let w = world(&p, &a);
+    let (doc, _) = galley::pdf::compile(&w).unwrap_or_else(|_| panic!("compile"));
+    b.bench_local(|| galley::pdf::export(&w, &doc, "paper", "galley", "ua-1").unwrap());
+}
