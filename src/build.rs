@@ -66,6 +66,9 @@ pub fn check(root: &Path) -> Result<(Project, Assembled, Diagnostics), Failure> 
 /// rendered in memory.
 pub fn prepare(opts: &Options) -> Result<(Vec<OutFile>, Report), Failure> {
     let start = Instant::now();
+    if opts.pdf {
+        std::thread::spawn(crate::pdf::warm_up);
+    }
     let (project, assembled, mut warnings) = check(&opts.root)?;
     let mut timings = vec![("load + assemble", start.elapsed().as_secs_f64())];
     let mut sources = assembled.sources.clone();

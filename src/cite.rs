@@ -401,9 +401,14 @@ fn decode_locales(lang: &str, style: &IndependentStyle) -> Vec<Locale> {
     }
     let mut out = Vec::new();
     for bytes in hayagriva::archive::LOCALES {
-        // The language tag is the first field of each encoded locale.
+        // The language tag is the first field of each encoded locale: a
+        // CBOR text string, its length in the header byte (0x60 + n).
         let head = &bytes[..bytes.len().min(48)];
-        let wanted = tags.iter().any(|t| contains(head, t.as_bytes()));
+        let wanted = tags.iter().any(|t| {
+            let mut encoded = vec![0x60 + t.len() as u8];
+            encoded.extend_from_slice(t.as_bytes());
+            t.len() < 24 && contains(head, &encoded)
+        });
         if wanted {
             if let Ok(l) = ciborium::de::from_reader::<Locale, _>(*bytes) {
                 let matches = l
@@ -610,5 +615,33 @@ fn push_formatted(out: &mut Vec<Inline>, text: &str, f: &hayagriva::Formatting) 
             Inline::Text(t) => push_text(out, &t),
             other => out.push(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apa() -> IndependentStyle {
+        match ArchivedStyle::by_name("apa").map(|s| s.get()) {
+            Some(Style::Independent(s)) => s,
+            _ => panic!("apa is archived"),
+        }
+    }
+
+    fn langs(lang: &str) -> Vec<String> {
+        let mut v: Vec<String> = decode_locales(lang, &apa())
+            .into_iter()
+            .filter_map(|l| l.lang.map(|c| c.0))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn decodes_only_the_locales_needed() {
+        assert_eq!(langs("en"), ["en-US"]);
+        assert_eq!(langs("de"), ["de-DE", "en-US"]);
+        assert_eq!(langs("pt-BR"), ["en-US", "pt-BR"]);
     }
 }
