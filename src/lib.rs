@@ -14,6 +14,7 @@ pub mod checks;
 pub mod cite;
 pub mod diag;
 pub mod document;
+pub mod fingerprint;
 pub mod html;
 pub mod markdown;
 pub mod math;
