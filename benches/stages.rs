@@ -170,6 +170,7 @@ fn html(b: divan::Bencher) {
         bib_file: "paper.bib".into(),
         data_files: Vec::new(),
         base_url: None,
+        urls: Default::default(),
         bibliography: &a.bibliography,
         version: build::VERSION,
     };

@@ -33,6 +33,17 @@ pub struct Options {
     pub emit_typst: Option<PathBuf>,
 }
 
+/// How the site names its theme assets, figures and images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Naming {
+    /// As in the theme and the manuscript (`assets/galley.css`).
+    #[default]
+    Plain,
+    /// With a hash of the contents (`assets/galley.3f9c0a1b2d.css`), so a
+    /// static host can let browsers cache them forever.
+    Hashed,
+}
+
 /// Wall time of named stages, in seconds.
 pub type Timings = Vec<(&'static str, f64)>;
 
@@ -69,11 +80,24 @@ pub fn prepare(opts: &Options) -> Result<(Vec<OutFile>, Report), Failure> {
     if opts.pdf {
         std::thread::spawn(crate::pdf::warm_up);
     }
-    let (project, assembled, mut warnings) = check(&opts.root)?;
+    let (project, assembled, warnings) = check(&opts.root)?;
+    prepare_checked(&project, &assembled, warnings, opts, Naming::Plain, start)
+}
+
+/// The rendering half of [`prepare`], for a project `check` accepted.
+pub fn prepare_checked(
+    project: &Project,
+    assembled: &Assembled,
+    mut warnings: Diagnostics,
+    opts: &Options,
+    naming: Naming,
+    start: Instant,
+) -> Result<(Vec<OutFile>, Report), Failure> {
     let mut timings = vec![("load + assemble", start.elapsed().as_secs_f64())];
     let mut sources = assembled.sources.clone();
     let rendering = Instant::now();
-    let (files, pdf_warnings, pdf_times) = match render(&project, &assembled, opts, &mut sources) {
+    let rendered = render_named(project, assembled, opts, naming, &mut sources);
+    let (files, pdf_warnings, pdf_times) = match rendered {
         Ok(f) => f,
         Err(d) => return Err(Failure { diags: d, sources }),
     };
@@ -134,6 +158,17 @@ pub fn render(
     opts: &Options,
     sources: &mut SourceMap,
 ) -> Result<(Vec<OutFile>, Diagnostics, Timings), Diagnostics> {
+    render_named(project, a, opts, Naming::Plain, sources)
+}
+
+/// [`render`], with assets, figures and images named as `naming` says.
+pub fn render_named(
+    project: &Project,
+    a: &Assembled,
+    opts: &Options,
+    naming: Naming,
+    sources: &mut SourceMap,
+) -> Result<(Vec<OutFile>, Diagnostics, Timings), Diagnostics> {
     let doc = &a.doc;
     let theme = Theme::new(&project.root);
     let pdf_file = format!("{}.pdf", doc.slug);
@@ -168,8 +203,11 @@ pub fn render(
                 project,
                 a,
                 opts,
-                &images,
-                &assets,
+                Linked {
+                    images: &images,
+                    assets: &assets,
+                    naming,
+                },
                 sources,
                 // A site built alone still links the PDF kept from before.
                 (opts.pdf || opts.out.join(&pdf_file).is_file()).then(|| pdf_file.clone()),
@@ -232,8 +270,11 @@ pub fn site_stage(opts: &Options) -> Result<SiteStage, Failure> {
             &project,
             &assembled,
             opts,
-            &images,
-            &assets,
+            Linked {
+                images: &images,
+                assets: &assets,
+                naming: Naming::Plain,
+            },
             &mut sources,
             Some(pdf_file.clone()),
         )?;
@@ -380,16 +421,27 @@ fn read_image(project: &Project, img: &str) -> Result<Vec<u8>, Diagnostics> {
     })
 }
 
+/// The files pages load besides the document's own, and how to name them.
+struct Linked<'a> {
+    images: &'a [(String, Vec<u8>)],
+    assets: &'a [crate::theme::Asset],
+    naming: Naming,
+}
+
 /// The site's files.
 fn render_site(
     project: &Project,
     a: &Assembled,
     opts: &Options,
-    images: &[(String, Vec<u8>)],
-    assets: &[crate::theme::Asset],
+    linked_files: Linked,
     sources: &mut SourceMap,
     pdf_file: Option<String>,
 ) -> Result<Vec<OutFile>, Diagnostics> {
+    let Linked {
+        images,
+        assets,
+        naming,
+    } = linked_files;
     let doc = &a.doc;
     let mut files = Vec::new();
     let bib_file = format!("{}.bib", doc.slug);
@@ -411,6 +463,36 @@ fn render_site(
             csv: csv_path,
         });
     }
+    // Theme assets, figures and images: the files pages load, which may be
+    // renamed by their contents.
+    let mut linked: std::collections::BTreeMap<String, Vec<u8>> = assets
+        .iter()
+        .map(|a| (format!("assets/{}", a.name), a.bytes.clone()))
+        .collect();
+    for (path, svg) in figures(doc) {
+        linked.entry(path).or_insert_with(|| svg.into_bytes());
+    }
+    for (img, bytes) in images {
+        let rel = img.strip_prefix("manuscript/").unwrap_or(img);
+        linked
+            .entry(rel.to_string())
+            .or_insert_with(|| bytes.clone());
+    }
+    let mut urls = std::collections::BTreeMap::new();
+    match naming {
+        Naming::Plain => {
+            for (path, bytes) in linked {
+                urls.insert(path.clone(), path.clone());
+                files.push(OutFile::new(&path, bytes));
+            }
+        }
+        Naming::Hashed => {
+            for (path, (new, bytes)) in crate::fingerprint::rename(linked).files {
+                files.push(OutFile::new(&new, bytes));
+                urls.insert(path, new);
+            }
+        }
+    }
     let base_url = opts
         .base_url
         .clone()
@@ -420,6 +502,7 @@ fn render_site(
         bib_file: bib_file.clone(),
         data_files: data_links,
         base_url,
+        urls,
         bibliography: &a.bibliography,
         version: VERSION,
     };
@@ -431,19 +514,6 @@ fn render_site(
         &bib_file,
         html::article_bibtex(doc).into_bytes(),
     ));
-    for asset in assets {
-        files.push(OutFile::new(
-            &format!("assets/{}", asset.name),
-            asset.bytes.clone(),
-        ));
-    }
-    for fig in figures(doc) {
-        files.push(OutFile::new(&fig.0, fig.1.into_bytes()));
-    }
-    for (img, bytes) in images {
-        let rel = img.strip_prefix("manuscript/").unwrap_or(img);
-        files.push(OutFile::new(rel, bytes.clone()));
-    }
     Ok(files)
 }
 

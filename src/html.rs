@@ -1,7 +1,7 @@
 //! The HTML renderer: document model to the site's index.html, through the
 //! theme's Tera page template.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
@@ -46,16 +46,19 @@ fn safe_url(url: &str) -> bool {
 struct R<'d> {
     doc: &'d Document,
     refs: std::rc::Rc<HashMap<&'d str, &'d Reference>>,
+    /// Site path of each image, figure and asset as published.
+    urls: &'d BTreeMap<String, String>,
     /// Inside a tooltip: no links, no ids.
     plain_links: bool,
 }
 
 impl<'d> R<'d> {
-    fn new(doc: &'d Document) -> Self {
+    fn new(doc: &'d Document, urls: &'d BTreeMap<String, String>) -> Self {
         let refs = std::rc::Rc::new(doc.references.iter().map(|r| (r.key.as_str(), r)).collect());
         R {
             doc,
             refs,
+            urls,
             plain_links: false,
         }
     }
@@ -66,6 +69,11 @@ impl<'d> R<'d> {
             plain_links: true,
             ..self.clone()
         }
+    }
+
+    /// The published path of a site file (hashed names when publishing).
+    fn url<'s>(&'s self, path: &'s str) -> &'s str {
+        self.urls.get(path).map_or(path, String::as_str)
     }
 
     fn inlines(&self, out: &mut String, inl: &[Inline]) {
@@ -131,7 +139,7 @@ impl<'d> R<'d> {
                 if self.plain_links || !safe_url(url) {
                     self.inlines(out, content);
                 } else {
-                    let _ = write!(out, "<a href=\"{}\">", esc(url));
+                    let _ = write!(out, "<a href=\"{}\">", esc(self.url(url)));
                     self.inlines(out, content);
                     out.push_str("</a>");
                 }
@@ -140,7 +148,7 @@ impl<'d> R<'d> {
                 let _ = write!(
                     out,
                     "<img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
-                    esc(src),
+                    esc(self.url(src)),
                     esc(alt)
                 );
             }
@@ -430,7 +438,12 @@ impl<'d> R<'d> {
         match &f.body {
             FigureBody::Svg { svg, .. } => out.push_str(svg),
             FigureBody::Image { src } => {
-                let _ = write!(out, "<img src=\"{}\" alt=\"{}\">", esc(src), esc(&f.alt));
+                let _ = write!(
+                    out,
+                    "<img src=\"{}\" alt=\"{}\">",
+                    esc(self.url(src)),
+                    esc(&f.alt)
+                );
             }
         }
         out.push_str("</div>\n");
@@ -506,6 +519,9 @@ pub struct PageInfo<'a> {
     pub bib_file: String,
     pub data_files: Vec<DataLink>,
     pub base_url: Option<String>,
+    /// Site path → published path of theme assets (`assets/galley.css`),
+    /// figures and images: the same, or with a content hash.
+    pub urls: BTreeMap<String, String>,
     pub bibliography: &'a Bibliography,
     pub version: &'static str,
 }
@@ -532,7 +548,7 @@ pub fn render_page(
     theme: &Theme,
     sources: &mut SourceMap,
 ) -> Result<Pages, Diagnostic> {
-    let r = R::new(doc);
+    let r = R::new(doc, &info.urls);
     let mut body = String::new();
     for s in &doc.sections {
         r.blocks(&mut body, &s.blocks);
@@ -626,6 +642,15 @@ pub fn render_page(
     let json_ld = json_ld(doc, info, &abstract_plain);
     let pub_date = doc.publication_date().map(|d| d.iso.clone());
     let credit_authors = doc.credit_authors();
+    let asset = |name: &str| {
+        let path = format!("assets/{name}");
+        info.urls.get(&path).cloned().unwrap_or(path)
+    };
+    let assets: BTreeMap<&str, &String> = info
+        .urls
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("assets/").map(|n| (n, v)))
+        .collect();
     let page = json!({
         "lang": doc.lang,
         "title_html": r.inline_string(&doc.title),
@@ -660,10 +685,14 @@ pub fn render_page(
         "data_files": info.data_files.iter().map(|d| json!({"name": d.name, "json": d.json, "csv": d.csv})).collect::<Vec<_>>(),
         "pub_date": pub_date,
         "credit_authors": credit_authors,
-        "css": "assets/galley.css",
+        "css": asset("galley.css"),
+        // Every static file of the theme by its name under static/, for
+        // templates: {{ page.assets["logo.svg"] }}.
+        "assets": assets,
         // 404.html is served at any depth: its links start from the site root.
         "root": info.base_url.as_ref().map(|b| format!("{}/", b.trim_end_matches('/'))).unwrap_or_default(),
-        "js": "assets/galley.js",
+        "js": asset("galley.js"),
+        "site_name": doc.journal,
         "generator": format!("galley {}", info.version),
     });
     // Every template of the theme is loaded, so templates can include or

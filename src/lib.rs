@@ -3,7 +3,8 @@
 //! Pipeline: [`project`] loads the files, [`document`] assembles the
 //! format-neutral [`model`] (with [`template`], [`markdown`], [`cite`],
 //! [`tables`], [`prisma`]), [`html`] renders it, [`output`] writes it.
-//! [`build`] drives the stages for every command.
+//! [`build`] drives the stages for every command; [`publish`] adds what a
+//! static host needs ([`fingerprint`], [`links`], [`git`]).
 
 // Diagnostics are returned by value on the error path only, where their
 // size does not matter; boxing them everywhere would only add noise.
@@ -14,7 +15,10 @@ pub mod checks;
 pub mod cite;
 pub mod diag;
 pub mod document;
+pub mod fingerprint;
+pub mod git;
 pub mod html;
+pub mod links;
 pub mod markdown;
 pub mod math;
 pub mod memo;
@@ -23,6 +27,7 @@ pub mod output;
 pub mod pdf;
 pub mod prisma;
 pub mod project;
+pub mod publish;
 pub mod scaffold;
 pub mod serve;
 pub mod tables;

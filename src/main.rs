@@ -38,6 +38,15 @@ enum Command {
     /// what changed and reload open pages (the PDF follows the HTML). A
     /// failed rebuild is shown over the last good build. Writes nothing.
     Serve(ServeArgs),
+    /// Build the site for a static host (GitHub Pages, GitLab Pages,
+    /// Netlify, a web server's folder) and put it there.
+    ///
+    /// A clean build with absolute URLs from --base-url (canonical link,
+    /// citation_pdf_url, OpenGraph, sitemap.xml), content-hashed asset
+    /// names, .nojekyll and 404.html; every internal link and anchor is
+    /// verified. Nothing is written unless all of that succeeds. Without
+    /// --dir or --branch the site goes to public/.
+    Publish(PublishArgs),
 }
 
 #[derive(Args)]
@@ -55,6 +64,30 @@ struct ServeArgs {
     /// Open the preview in the default browser.
     #[arg(long)]
     open: bool,
+}
+
+#[derive(Args)]
+struct PublishArgs {
+    /// Project root (default: found from the working directory).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Absolute URL the site is served from, such as
+    /// https://user.github.io/paper/ (default: base_url in manuscript.yaml).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Write the site to this folder (a new or empty one, or a previous
+    /// publish, recognised by its .galley-publish file).
+    #[arg(long, value_name = "PATH")]
+    dir: Option<PathBuf>,
+    /// Commit the site as the whole tree of this branch of the project's git
+    /// repository (created if needed), leaving the working tree and the
+    /// current branch alone. Pushing is up to you.
+    #[arg(long, value_name = "NAME")]
+    branch: Option<String>,
+    /// List the files that would be added, changed and removed; write
+    /// nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Args)]
@@ -216,6 +249,38 @@ fn main() -> ExitCode {
                     let n = f.diags.errors().count();
                     eprintln!(
                         "error: check found {n} error{}",
+                        if n == 1 { "" } else { "s" }
+                    );
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Publish(args) => {
+            let root = match find_root(args.root) {
+                Ok(r) => r,
+                Err(m) => return usage_error(&m),
+            };
+            let settings = galley::publish::Settings {
+                root,
+                base_url: args.base_url,
+                dir: args.dir,
+                branch: args.branch,
+                dry_run: args.dry_run,
+            };
+            match galley::publish::publish(&settings) {
+                Ok(done) => {
+                    print_warnings(&done.warnings, &done.sources);
+                    for line in &done.lines {
+                        println!("{line}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(galley::publish::Error::Usage(m)) => usage_error(&m),
+                Err(galley::publish::Error::Failed(f)) => {
+                    diag::emit(&f.diags, &f.sources);
+                    let n = f.diags.errors().count();
+                    eprintln!(
+                        "error: publish failed with {n} error{}; nothing was published",
                         if n == 1 { "" } else { "s" }
                     );
                     ExitCode::from(1)

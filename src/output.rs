@@ -107,6 +107,17 @@ pub fn write_atomically(
     files: &[OutFile],
     keep_previous: bool,
 ) -> Result<(), Diagnostic> {
+    write_atomically_carrying(out, files, keep_previous, &[])
+}
+
+/// [`write_atomically`], moving the entries named in `carry` (such as
+/// `.git`) from the previous output into the new one.
+pub fn write_atomically_carrying(
+    out: &Path,
+    files: &[OutFile],
+    keep_previous: bool,
+    carry: &[&str],
+) -> Result<(), Diagnostic> {
     let out = absolute(out);
     let parent = out
         .parent()
@@ -130,8 +141,24 @@ pub fn write_atomically(
         }
         fs::write(&target, &f.bytes).map_err(|e| io_err(&target, e))?;
     }
+    let mut carried = Vec::new();
+    for name in carry {
+        let from = out.join(name);
+        if fs::symlink_metadata(&from).is_ok() {
+            let to = staging.join(name);
+            let _ = fs::remove_dir_all(&to);
+            let _ = fs::remove_file(&to);
+            fs::rename(&from, &to).map_err(|e| io_err(&to, e))?;
+            carried.push((from, to));
+        }
+    }
     if out.exists() {
-        swap(&staging, &out, &old)?;
+        if let Err(e) = swap(&staging, &out, &old) {
+            for (from, to) in carried {
+                let _ = fs::rename(to, from);
+            }
+            return Err(e);
+        }
     } else {
         fs::rename(&staging, &out).map_err(|e| io_err(&out, e))?;
     }

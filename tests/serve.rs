@@ -46,7 +46,11 @@ impl Server {
             }
         });
         // Killed on drop, whatever happens next.
-        let mut server = Server { child, port: 0, log };
+        let mut server = Server {
+            child,
+            port: 0,
+            log,
+        };
         let started = Instant::now();
         loop {
             let text = server.log();
