@@ -94,8 +94,12 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
     for file in &project.bibliography {
         match parse_file(file) {
             Ok(entries) => {
+                let spans = key_spans(&file.text);
                 for mut entry in entries {
-                    let span = key_span(&file.text, entry.key());
+                    let span = spans
+                        .get(entry.key())
+                        .cloned()
+                        .unwrap_or_else(|| key_span(&file.text, entry.key()));
                     if let Some(&prev) = bib.index.get(entry.key()) {
                         let (pf, ps) = &bib.origins[prev];
                         let (pl, _) =
@@ -170,7 +174,41 @@ fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
     }
 }
 
-/// Span of an entry's key in its file.
+/// Where each entry key is defined in a bibliography file, in one pass:
+/// `@type{key,` in BibTeX, `key:` at the start of a line in hayagriva YAML.
+/// The first definition of a key wins.
+fn key_spans(text: &str) -> HashMap<&str, Range<usize>> {
+    let mut out = HashMap::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let found = if trimmed.starts_with('@') {
+            trimmed.find('{').map(|open| {
+                let after = &trimmed[open + 1..];
+                let rest = after.trim_start();
+                let open = open + (after.len() - rest.len());
+                let len = rest
+                    .find([',', '}', ' ', '\t', '\r', '\n'])
+                    .unwrap_or(rest.len());
+                (indent + open + 1, len)
+            })
+        } else if indent == 0 && !trimmed.starts_with('#') {
+            trimmed.find(':').map(|colon| (0, colon))
+        } else {
+            None
+        };
+        if let Some((start, len)) = found.filter(|&(_, len)| len > 0) {
+            let key = &line[start..start + len];
+            out.entry(key).or_insert(at + start..at + start + len);
+        }
+        at += line.len();
+    }
+    out
+}
+
+/// Span of an entry's key in its file (searched for; when the one-pass
+/// scan missed it).
 fn key_span(text: &str, key: &str) -> Range<usize> {
     for pat in [
         format!("{{{key},"),
@@ -636,6 +674,21 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn key_spans_in_one_pass_agree_with_search() {
+        let bib = "% comment\n@article{smith2020,\n  title = {X},\n}\n\n  @book{ doe ,\n}\n@misc{a-b_c:1}\n";
+        let spans = key_spans(bib);
+        assert_eq!(spans["smith2020"], key_span(bib, "smith2020"));
+        for key in ["smith2020", "doe", "a-b_c:1"] {
+            assert_eq!(&bib[spans[key].clone()], key);
+        }
+        let yaml = "smith2020:\n  type: article\n  title: X\ndoe:\n  type: book\n";
+        let spans = key_spans(yaml);
+        assert_eq!(&yaml[spans["doe"].clone()], "doe");
+        assert_eq!(&yaml[spans["smith2020"].clone()], "smith2020");
+        assert_eq!(spans["doe"], key_span(yaml, "doe"));
     }
 
     #[test]

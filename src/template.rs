@@ -75,6 +75,15 @@ pub fn new_tera() -> Tera {
     tera.register_filter("flatten", filter_flatten);
     tera.register_filter("having", filter_having);
     tera.register_filter("date", filter_date);
+    // Tera's own array filters copy the whole array (twice) before looking
+    // at it, so every `data.studies | ...` cost the size of the dataset;
+    // these read it in place, with the same meaning.
+    tera.register_filter("slice", filter_slice);
+    tera.register_filter("filter", filter_filter);
+    tera.register_filter("map", filter_map);
+    tera.register_filter("first", filter_first);
+    tera.register_filter("last", filter_last);
+    tera.register_filter("nth", filter_nth);
     tera.register_function("table", PlaceTable);
     tera.register_function("figure", PlaceFigure);
     tera
@@ -585,6 +594,108 @@ fn filter_flatten(v: &Value, _: &Args) -> tera::Result<Value> {
 }
 
 /// Value at a dotted path inside a map.
+fn array<'a>(v: &'a Value, filter: &str) -> tera::Result<&'a [Value]> {
+    v.as_array().map(Vec::as_slice).ok_or_else(|| {
+        tera::Error::msg(format!(
+            "filter `{filter}` needs a list, but got {} `{}`",
+            type_name(v),
+            short(v)
+        ))
+    })
+}
+
+fn arg_str<'a>(args: &'a Args, filter: &str, name: &str) -> tera::Result<&'a str> {
+    match args.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(tera::Error::msg(format!(
+            "filter `{filter}`: `{name}` must be a string, not {}",
+            type_name(other)
+        ))),
+        None => Err(tera::Error::msg(format!(
+            "filter `{filter}` needs an `{name}` argument"
+        ))),
+    }
+}
+
+/// `start`/`end` of `slice`: a number, negative counting from the end.
+fn slice_index(args: &Args, name: &str, len: usize, default: usize) -> tera::Result<usize> {
+    match args.get(name) {
+        None => Ok(default),
+        Some(v) => {
+            let i = v.as_f64().ok_or_else(|| {
+                tera::Error::msg(format!("filter `slice`: `{name}` must be a number"))
+            })?;
+            Ok(if i >= 0.0 {
+                i as usize
+            } else {
+                (len as f64 + i).max(0.0) as usize
+            })
+        }
+    }
+}
+
+fn filter_slice(v: &Value, args: &Args) -> tera::Result<Value> {
+    let a = array(v, "slice")?;
+    let start = slice_index(args, "start", a.len(), 0)?;
+    let end = slice_index(args, "end", a.len(), a.len())?.min(a.len());
+    Ok(Value::Array(if start < end {
+        a[start..end].to_vec()
+    } else {
+        Vec::new()
+    }))
+}
+
+fn filter_filter(v: &Value, args: &Args) -> tera::Result<Value> {
+    let a = array(v, "filter")?;
+    let attr = arg_str(args, "filter", "attribute")?;
+    let want = args.get("value").unwrap_or(&Value::Null);
+    Ok(Value::Array(
+        a.iter()
+            .filter(|x| {
+                let got = dotted(x, attr).unwrap_or(&Value::Null);
+                if want.is_null() {
+                    !got.is_null()
+                } else {
+                    got == want
+                }
+            })
+            .cloned()
+            .collect(),
+    ))
+}
+
+fn filter_map(v: &Value, args: &Args) -> tera::Result<Value> {
+    let a = array(v, "map")?;
+    let attr = arg_str(args, "map", "attribute")?;
+    Ok(Value::Array(
+        a.iter()
+            .filter_map(|x| dotted(x, attr).filter(|y| !y.is_null()).cloned())
+            .collect(),
+    ))
+}
+
+fn filter_first(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(or_empty(array(v, "first")?.first()))
+}
+
+fn filter_last(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(or_empty(array(v, "last")?.last()))
+}
+
+fn filter_nth(v: &Value, args: &Args) -> tera::Result<Value> {
+    let a = array(v, "nth")?;
+    let n = arg_usize(args, "n", usize::MAX)?;
+    if n == usize::MAX && !args.contains_key("n") {
+        return Err(tera::Error::msg("filter `nth` needs an `n` argument"));
+    }
+    Ok(or_empty(a.get(n)))
+}
+
+/// A missing element is "", as in Tera's own filters.
+fn or_empty(v: Option<&Value>) -> Value {
+    v.cloned().unwrap_or_else(|| Value::String(String::new()))
+}
+
 pub fn dotted<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = v;
     for part in path.split('.') {
@@ -771,6 +882,42 @@ pub fn yaml_to_json(v: serde_yaml::Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn array_filters_mean_what_teras_own_do() {
+        let mut ctx = Context::new();
+        ctx.insert(
+            "xs",
+            &serde_json::json!([
+                {"n": 3, "c": "A", "d": {"k": 1}},
+                {"n": 5, "c": "B", "d": {"k": 2}},
+                {"n": null, "c": "A"},
+                {"n": 7, "c": "C", "d": {"k": 1}}
+            ]),
+        );
+        for src in [
+            "{{ xs | slice(start=1, end=3) | json_encode() }}",
+            "{{ xs | slice(start=-2) | json_encode() }}",
+            "{{ xs | slice(end=-1) | length }}",
+            "{{ xs | slice(start=3, end=1) | length }}",
+            "{{ xs | slice(start=1, end=99) | length }}",
+            "{{ xs | filter(attribute=\"c\", value=\"A\") | json_encode() }}",
+            "{{ xs | filter(attribute=\"n\") | length }}",
+            "{{ xs | filter(attribute=\"d.k\", value=1) | length }}",
+            "{{ xs | map(attribute=\"n\") | json_encode() }}",
+            "{{ xs | map(attribute=\"d.k\") | json_encode() }}",
+            "{{ xs | first | json_encode() }}",
+            "{{ xs | last | json_encode() }}",
+            "{{ xs | nth(n=1) | json_encode() }}",
+            "{{ xs | nth(n=9) | json_encode() }}",
+            "{{ xs | slice(start=9) | first | json_encode() }}",
+            "{{ xs | slice(start=9) | last | json_encode() }}",
+        ] {
+            let ours = new_tera().render_str(src, &ctx).unwrap();
+            let theirs = Tera::default().render_str(src, &ctx).unwrap();
+            assert_eq!(ours, theirs, "{src}");
+        }
+    }
     use serde_json::json;
 
     fn render(src: &str, data: Value) -> String {
