@@ -77,9 +77,6 @@ pub fn check(root: &Path) -> Result<(Project, Assembled, Diagnostics), Failure> 
 /// rendered in memory.
 pub fn prepare(opts: &Options) -> Result<(Vec<OutFile>, Report), Failure> {
     let start = Instant::now();
-    if opts.pdf {
-        std::thread::spawn(crate::pdf::warm_up);
-    }
     let (project, assembled, warnings) = check(&opts.root)?;
     prepare_checked(&project, &assembled, warnings, opts, Naming::Plain, start)
 }

@@ -504,10 +504,99 @@ fn run_driver(
     driver.finish(BibliographyRequest::new(style, None, locale_files))
 }
 
+/// Below this many cited entries the reference list is rendered on one
+/// thread: starting threads would cost more than it saves.
+const PARALLEL_BIBLIOGRAPHY_MIN: usize = 32;
+
+/// Can the reference list be rendered in independent chunks, each by its
+/// own driver? For a style whose list follows the order of first citation
+/// (no `<sort>`) and where no entry's rendering looks at the entry before
+/// it (`subsequent-author-substitute`): the number of an entry is then its
+/// position, which a chunk's driver reproduces with an offset.
+fn chunkable(style: &IndependentStyle) -> bool {
+    style
+        .bibliography
+        .as_ref()
+        .is_some_and(|b| b.sort.is_none() && b.subsequent_author_substitute.is_none())
+}
+
+/// The cited entries in order of first citation.
+fn first_cited<'b>(doc: &Document, bib: &'b Bibliography) -> Vec<&'b Entry> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for c in &doc.citations {
+        for item in &c.items {
+            if let Some(e) = bib.get(&item.key) {
+                if seen.insert(e.key()) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The reference list of a numeric, chunkable style, rendered by one driver
+/// per core over consecutive runs of entries (hayagriva renders a list on
+/// one thread, and its bookkeeping grows with the square of the list).
+fn bibliography_in_chunks(
+    entries: &[&Entry],
+    style: &IndependentStyle,
+    locale_files: &[Locale],
+) -> Option<hayagriva::RenderedBibliography> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = entries.len().div_ceil(threads.max(1)).max(1);
+    let parts: Vec<Option<hayagriva::RenderedBibliography>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = entries
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, part)| {
+                scope.spawn(move || {
+                    let mut driver: BibliographyDriver<Entry> =
+                        BibliographyDriver::new().with_citation_number_offset(i * chunk);
+                    for e in part {
+                        driver.citation(CitationRequest::from_items(
+                            vec![CitationItem::with_entry(*e)],
+                            style,
+                            locale_files,
+                        ));
+                    }
+                    driver
+                        .finish(BibliographyRequest::new(style, None, locale_files))
+                        .bibliography
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().ok().flatten()).collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut all = parts.next()??;
+    for p in parts {
+        all.items.extend(p?.items);
+    }
+    Some(all)
+}
+
 /// Format every citation of `doc` and its reference list.
 pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle) {
+    resolve_with(doc, bib, style, true)
+}
+
+fn resolve_with(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle, parallel: bool) {
     let locale_files = needed_locales(&doc.lang, style);
-    let plain = run_driver(doc, bib, style, &locale_files, false);
+    let cited = first_cited(doc, bib);
+    let split = parallel && chunkable(style) && cited.len() >= PARALLEL_BIBLIOGRAPHY_MIN;
+    // The citations first, without the reference list when it may be
+    // rendered apart.
+    let mut citations_only;
+    let first_style = if split {
+        citations_only = style.clone();
+        citations_only.bibliography = None;
+        &citations_only
+    } else {
+        style
+    };
+    let plain = run_driver(doc, bib, first_style, &locale_files, false);
     // Numeric styles print numbers; narrative citations then read
     // "Author [n]" as in Pandoc, and suppress-author changes nothing.
     let numeric = plain
@@ -515,11 +604,19 @@ pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle)
         .iter()
         .any(|c| c.citation.find_meta(&ElemMeta::CitationNumber).is_some());
     let special = doc.citations.iter().any(|c| c.mode != CiteMode::Normal);
-    let rendered = if numeric || !special {
+    let mut rendered = if numeric || !special {
         plain
     } else {
         run_driver(doc, bib, style, &locale_files, true)
     };
+    if split && rendered.bibliography.is_none() {
+        rendered.bibliography = if numeric {
+            bibliography_in_chunks(&cited, style, &locale_files)
+        } else {
+            // Author-date lists can disambiguate across entries: one driver.
+            run_driver(doc, bib, style, &locale_files, false).bibliography
+        };
+    }
     for (c, r) in doc.citations.iter_mut().zip(rendered.citations.iter()) {
         let keys: Vec<String> = c.items.iter().map(|i| i.key.clone()).collect();
         let mut inl = convert(&r.citation, Some(&keys));
@@ -689,6 +786,38 @@ mod tests {
         assert_eq!(&yaml[spans["doe"].clone()], "doe");
         assert_eq!(&yaml[spans["smith2020"].clone()], "smith2020");
         assert_eq!(spans["doe"], key_span(yaml, "doe"));
+    }
+
+    /// The paper's citations and references, resolved on one thread and in
+    /// parallel chunks.
+    fn paper_resolved(parallel: bool) -> Document {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = Project::load(root).unwrap_or_else(|_| panic!("the paper loads"));
+        let a = crate::document::assemble(&project).unwrap_or_else(|_| panic!("assembles"));
+        let mut sources = SourceMap::default();
+        let style = load_style(&project, &mut sources).unwrap();
+        assert!(chunkable(&style));
+        let mut doc = a.doc.clone();
+        resolve_with(&mut doc, &a.bibliography, &style, parallel);
+        doc
+    }
+
+    #[test]
+    fn a_reference_list_in_chunks_is_the_same_as_in_one() {
+        let one = paper_resolved(false);
+        let chunks = paper_resolved(true);
+        assert_eq!(one.references.len(), 66);
+        assert_eq!(
+            format!("{:?}", one.references),
+            format!("{:?}", chunks.references)
+        );
+        let rendered = |d: &Document| {
+            d.citations
+                .iter()
+                .map(|c| format!("{:?}", c.rendered))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rendered(&one), rendered(&chunks));
     }
 
     #[test]

@@ -37,20 +37,6 @@ fn shared() -> &'static Shared {
     })
 }
 
-/// Get the PDF engine ready while the document is still being assembled
-/// (on another core): load the fonts and the standard library, and lay out
-/// a few lines in the body font, which initialises Typst's line breaking,
-/// hyphenation and shaping data. Called on a thread of its own; the real
-/// compilation waits for nothing it started.
-pub fn warm_up() {
-    let text = "#set text(font: \"Libertinus Serif\", lang: \"en\", hyphenate: true)\n\
-                #set par(justify: true)\n\
-                Intravenous ketamine, 0.5 mg/kg over 40 minutes: $p < 0.05$. #emph[Effects] *of* `ketamine`.\n";
-    if let Ok(world) = GalleyWorld::new(text.to_string(), Vec::new(), None) {
-        let _ = typst::compile::<PagedDocument>(&world);
-    }
-}
-
 /// An in-memory file for the Typst world, with where it came from for
 /// diagnostics.
 pub struct InFile {
