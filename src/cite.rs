@@ -94,7 +94,7 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
     for file in &project.bibliography {
         match parse_file(file) {
             Ok(entries) => {
-                let spans = key_spans(&file.text);
+                let spans = key_spans(&file.text, &file.path);
                 for mut entry in entries {
                     let span = spans
                         .get(entry.key())
@@ -177,13 +177,21 @@ fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
 /// Where each entry key is defined in a bibliography file, in one pass:
 /// `@type{key,` in BibTeX, `key:` at the start of a line in hayagriva YAML.
 /// The first definition of a key wins.
-fn key_spans(text: &str) -> HashMap<&str, Range<usize>> {
+fn key_spans<'t>(text: &'t str, path: &Path) -> HashMap<&'t str, Range<usize>> {
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
     let mut out = HashMap::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        let found = if trimmed.starts_with('@') {
+        let lower = trimmed.get(..9).unwrap_or(trimmed).to_ascii_lowercase();
+        let not_entry = ["@string", "@comment", "@preamble"]
+            .iter()
+            .any(|p| lower.starts_with(p));
+        let found = if !yaml && trimmed.starts_with('@') && !not_entry {
             trimmed.find('{').map(|open| {
                 let after = &trimmed[open + 1..];
                 let rest = after.trim_start();
@@ -193,7 +201,7 @@ fn key_spans(text: &str) -> HashMap<&str, Range<usize>> {
                     .unwrap_or(rest.len());
                 (indent + open + 1, len)
             })
-        } else if indent == 0 && !trimmed.starts_with('#') {
+        } else if yaml && indent == 0 && !trimmed.starts_with('#') {
             trimmed.find(':').map(|colon| (0, colon))
         } else {
             None
@@ -443,9 +451,12 @@ fn decode_locales(lang: &str, style: &IndependentStyle) -> Vec<Locale> {
         // CBOR text string, its length in the header byte (0x60 + n).
         let head = &bytes[..bytes.len().min(48)];
         let wanted = tags.iter().any(|t| {
+            if t.len() >= 24 {
+                return false;
+            }
             let mut encoded = vec![0x60 + t.len() as u8];
             encoded.extend_from_slice(t.as_bytes());
-            t.len() < 24 && contains(head, &encoded)
+            contains(head, &encoded)
         });
         if wanted {
             if let Ok(l) = ciborium::de::from_reader::<Locale, _>(*bytes) {
@@ -514,10 +525,30 @@ const PARALLEL_BIBLIOGRAPHY_MIN: usize = 32;
 /// it (`subsequent-author-substitute`): the number of an entry is then its
 /// position, which a chunk's driver reproduces with an offset.
 fn chunkable(style: &IndependentStyle) -> bool {
+    // Citations sorted by anything but their number could number entries
+    // in another order than first citation.
+    let by_number = |keys: &[citationberg::SortKey]| {
+        keys.iter().all(|k| {
+            matches!(
+                k,
+                citationberg::SortKey::Variable {
+                    variable: citationberg::taxonomy::Variable::Number(
+                        citationberg::taxonomy::NumberVariable::CitationNumber
+                    ),
+                    ..
+                }
+            )
+        })
+    };
     style
-        .bibliography
+        .citation
+        .sort
         .as_ref()
-        .is_some_and(|b| b.sort.is_none() && b.subsequent_author_substitute.is_none())
+        .is_none_or(|s| by_number(&s.keys))
+        && style
+            .bibliography
+            .as_ref()
+            .is_some_and(|b| b.sort.is_none() && b.subsequent_author_substitute.is_none())
 }
 
 /// The cited entries in order of first citation.
@@ -543,9 +574,9 @@ fn bibliography_in_chunks(
     entries: &[&Entry],
     style: &IndependentStyle,
     locale_files: &[Locale],
+    chunks: usize,
 ) -> Option<hayagriva::RenderedBibliography> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = entries.len().div_ceil(threads.max(1)).max(1);
+    let chunk = entries.len().div_ceil(chunks.max(1)).max(1);
     let parts: Vec<Option<hayagriva::RenderedBibliography>> = std::thread::scope(|scope| {
         let jobs: Vec<_> = entries
             .chunks(chunk)
@@ -567,7 +598,9 @@ fn bibliography_in_chunks(
                 })
             })
             .collect();
-        jobs.into_iter().map(|j| j.join().ok().flatten()).collect()
+        jobs.into_iter()
+            .map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     });
     let mut parts = parts.into_iter();
     let mut all = parts.next()??;
@@ -579,13 +612,15 @@ fn bibliography_in_chunks(
 
 /// Format every citation of `doc` and its reference list.
 pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle) {
-    resolve_with(doc, bib, style, true)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    resolve_with(doc, bib, style, cores)
 }
 
-fn resolve_with(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle, parallel: bool) {
+/// `chunks`: how many parts a reference list may be rendered in at once.
+fn resolve_with(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle, chunks: usize) {
     let locale_files = needed_locales(&doc.lang, style);
     let cited = first_cited(doc, bib);
-    let split = parallel && chunkable(style) && cited.len() >= PARALLEL_BIBLIOGRAPHY_MIN;
+    let split = chunks > 1 && chunkable(style) && cited.len() >= PARALLEL_BIBLIOGRAPHY_MIN;
     // The citations first, without the reference list when it may be
     // rendered apart.
     let mut citations_only;
@@ -611,7 +646,7 @@ fn resolve_with(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle
     };
     if split && rendered.bibliography.is_none() {
         rendered.bibliography = if numeric {
-            bibliography_in_chunks(&cited, style, &locale_files)
+            bibliography_in_chunks(&cited, style, &locale_files, chunks)
         } else {
             // Author-date lists can disambiguate across entries: one driver.
             run_driver(doc, bib, style, &locale_files, false).bibliography
@@ -775,14 +810,14 @@ mod tests {
 
     #[test]
     fn key_spans_in_one_pass_agree_with_search() {
-        let bib = "% comment\n@article{smith2020,\n  title = {X},\n}\n\n  @book{ doe ,\n}\n@misc{a-b_c:1}\n";
-        let spans = key_spans(bib);
+        let bib = "% comment\n@string{smith2020 = {no}}\n@article{smith2020,\n  title = {X},\n}\n\n  @book{ doe ,\n}\n@misc{a-b_c:1}\n";
+        let spans = key_spans(bib, Path::new("refs.bib"));
         assert_eq!(spans["smith2020"], key_span(bib, "smith2020"));
         for key in ["smith2020", "doe", "a-b_c:1"] {
             assert_eq!(&bib[spans[key].clone()], key);
         }
         let yaml = "smith2020:\n  type: article\n  title: X\ndoe:\n  type: book\n";
-        let spans = key_spans(yaml);
+        let spans = key_spans(yaml, Path::new("refs.yaml"));
         assert_eq!(&yaml[spans["doe"].clone()], "doe");
         assert_eq!(&yaml[spans["smith2020"].clone()], "smith2020");
         assert_eq!(spans["doe"], key_span(yaml, "doe"));
@@ -790,7 +825,7 @@ mod tests {
 
     /// The paper's citations and references, resolved on one thread and in
     /// parallel chunks.
-    fn paper_resolved(parallel: bool) -> Document {
+    fn paper_resolved(chunks: usize) -> Document {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let project = Project::load(root).unwrap_or_else(|_| panic!("the paper loads"));
         let a = crate::document::assemble(&project).unwrap_or_else(|_| panic!("assembles"));
@@ -798,26 +833,30 @@ mod tests {
         let style = load_style(&project, &mut sources).unwrap();
         assert!(chunkable(&style));
         let mut doc = a.doc.clone();
-        resolve_with(&mut doc, &a.bibliography, &style, parallel);
+        resolve_with(&mut doc, &a.bibliography, &style, chunks);
         doc
     }
 
     #[test]
     fn a_reference_list_in_chunks_is_the_same_as_in_one() {
-        let one = paper_resolved(false);
-        let chunks = paper_resolved(true);
+        let one = paper_resolved(1);
         assert_eq!(one.references.len(), 66);
-        assert_eq!(
-            format!("{:?}", one.references),
-            format!("{:?}", chunks.references)
-        );
         let rendered = |d: &Document| {
             d.citations
                 .iter()
                 .map(|c| format!("{:?}", c.rendered))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(rendered(&one), rendered(&chunks));
+        // Even and uneven splits, down to chunks of one or two entries.
+        for n in [2, 3, 7, 40] {
+            let chunked = paper_resolved(n);
+            assert_eq!(
+                format!("{:?}", one.references),
+                format!("{:?}", chunked.references),
+                "{n} chunks"
+            );
+            assert_eq!(rendered(&one), rendered(&chunked), "{n} chunks");
+        }
     }
 
     #[test]

@@ -81,7 +81,13 @@ impl Repo {
                 Stdio::null()
             })
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // Run from a git hook, these would point git at another
+            // repository, work tree or index than the project's.
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_COMMON_DIR");
         if let Some(i) = index {
             cmd.env("GIT_INDEX_FILE", i);
         }

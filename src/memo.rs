@@ -4,9 +4,10 @@
 //! the SHA-256 of everything they depend on. A one-off `galley build` never
 //! turns it on and pays nothing.
 //!
-//! Each rebuild is a generation: [`sweep`] drops what the last generation
-//! did not use, so the store holds at most two builds' worth and memory
-//! stays flat however long the server runs.
+//! Each rebuild is a generation: [`sweep`] drops what neither it nor the
+//! one before used, so the store holds about two builds' worth (the last
+//! good build survives one failed rebuild) and memory stays flat however
+//! long the server runs.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -112,12 +113,24 @@ where
     Ok(v)
 }
 
-/// End a generation: forget everything it did not use.
+/// End a generation: forget what neither it nor the one before used.
 pub fn sweep() {
     let mut s = store();
-    let generation = s.generation;
-    s.entries.retain(|_, e| e.generation == generation);
+    let keep_from = s.generation.saturating_sub(1);
+    s.entries.retain(|_, e| e.generation >= keep_from);
     s.generation += 1;
+}
+
+fn touched() -> MutexGuard<'static, HashMap<std::path::PathBuf, u64>> {
+    static TOUCHED: OnceLock<Mutex<HashMap<std::path::PathBuf, u64>>> = OnceLock::new();
+    let m = TOUCHED.get_or_init(Mutex::default);
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A file changed (the watcher said so): read it again next time, even if
+/// its size and times look the same (coarse file-system timestamps).
+pub fn touch(path: &std::path::Path) {
+    *touched().entry(path.to_path_buf()).or_default() += 1;
 }
 
 /// A file's bytes. With memoisation on, a file whose size, modification
@@ -139,8 +152,10 @@ pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     };
     #[cfg(not(unix))]
     let inode = (0u64, 0i64, 0i64);
+    let edits = touched().get(path).copied().unwrap_or(0);
     let k = key(&[
         path.as_os_str().as_encoded_bytes(),
+        &edits.to_le_bytes(),
         &mtime.to_le_bytes(),
         &meta.len().to_le_bytes(),
         &inode.0.to_le_bytes(),
@@ -183,7 +198,12 @@ mod tests {
         assert_eq!(get(&mut calls), 42);
         assert_eq!(calls, 1);
         sweep();
-        sweep(); // a generation without use: dropped
+        sweep(); // unused in one generation: still kept (a failed rebuild)
+        assert_eq!(get(&mut calls), 42);
+        assert_eq!(calls, 1);
+        sweep();
+        sweep();
+        sweep(); // unused in two: dropped
         assert_eq!(get(&mut calls), 42);
         assert_eq!(calls, 2);
         assert_ne!(key(&[b"ab", b"c"]), key(&[b"a", b"bc"]));

@@ -191,6 +191,18 @@ fn clean_leftovers(parent: &Path, name: &str) {
             // Leave the folders of builds that are still running.
             if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) {
                 if !process_alive(pid) {
+                    // A publish interrupted between moving a repository's
+                    // .git into its staging folder and the swap: give the
+                    // .git back, never delete it.
+                    let git = e.path().join(".git");
+                    if git.exists() {
+                        let out = parent.join(name);
+                        let home = out.join(".git");
+                        if out.is_dir() && !home.exists() && fs::rename(&git, &home).is_ok() {
+                            let _ = fs::remove_dir_all(e.path());
+                        }
+                        continue;
+                    }
                     let _ = fs::remove_dir_all(e.path());
                 }
             }

@@ -108,6 +108,28 @@ impl GalleyWorld {
         *self = next;
     }
 
+    /// A digest of everything the document is made of (the generated
+    /// source, the files it reads, the date), to tell an unchanged PDF.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.main_source().text().as_bytes());
+        let mut files: Vec<(&PathBuf, &Bytes)> = self
+            .files
+            .iter()
+            .filter_map(|(id, b)| Some((self.origins.get(id)?, b)))
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        for (origin, bytes) in files {
+            h.update((origin.as_os_str().len() as u64).to_le_bytes());
+            h.update(origin.as_os_str().as_encoded_bytes());
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes.as_slice());
+        }
+        h.update(format!("{:?}", self.today).as_bytes());
+        h.finalize().into()
+    }
+
     pub fn main_source(&self) -> &Source {
         &self.sources[&self.main]
     }

@@ -17,7 +17,7 @@
 //!   looked up in the in-memory site only, after refusing `..`, `\` and NUL
 //!   in any encoding.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -92,12 +92,28 @@ struct Shared {
     notices: broadcast::Sender<Notice>,
     port: u16,
     loopback_only: bool,
+    /// Distinguishes this server's generations from an earlier server's,
+    /// so a page left open across a restart reloads.
+    instance: String,
+}
+
+/// An id for this server process.
+fn instance_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff)
 }
 
 impl Shared {
     fn snapshot(&self) -> (Files, u64, Option<String>) {
         let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         (live.files.clone(), live.generation, live.error.clone())
+    }
+
+    /// A generation as pages see it: `<instance>-<n>`.
+    fn tag(&self, generation: u64) -> String {
+        format!("{}-{generation}", self.instance)
     }
 
     fn notify(&self, n: Notice) {
@@ -110,6 +126,12 @@ impl Shared {
 /// error (the address is taken, the project cannot be watched).
 pub fn serve(opts: ServeOptions) -> Result<(), String> {
     memo::enable();
+    // One spelling of the root for watching, building and comparing paths
+    // (the watcher reports paths as it was given them).
+    let root = opts
+        .root
+        .canonicalize()
+        .map_err(|e| format!("cannot open {}: {e}", opts.root.display()))?;
     let listener = std::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port))
         .map_err(|e| format!("cannot listen on {}:{}: {e}", opts.bind, opts.port))?;
     listener
@@ -127,11 +149,12 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         notices,
         port,
         loopback_only: opts.bind.is_loopback(),
+        instance: instance_id(),
     });
 
     let build_opts = Options {
-        out: opts.root.join("public"),
-        root: opts.root.clone(),
+        out: root.join("public"),
+        root: root.clone(),
         html: true,
         pdf: true,
         force: false,
@@ -139,18 +162,29 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         emit_typst: None,
     };
     let (tx, rx) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(move |ev| {
-        let _ = tx.send(ev);
-    })
+    // Symbolic links are not followed: a link to a large or unreadable tree
+    // would be watched whole (or stop the watch), and the build refuses
+    // files reached through links that leave the project anyway.
+    let mut watcher = notify::RecommendedWatcher::new(
+        move |ev| {
+            let _ = tx.send(ev);
+        },
+        notify::Config::default().with_follow_symlinks(false),
+    )
     .map_err(|e| format!("cannot watch the project: {e}"))?;
-    watch_project(&mut watcher, &opts.root)?;
+    watch_project(&mut watcher, &root)?;
 
     let mut builder = Builder {
         opts: build_opts,
         shared: shared.clone(),
         world: None,
+        pdf_inputs: None,
+        watcher,
+        root: root.clone(),
+        inputs: HashSet::new(),
+        extra_dirs: HashSet::new(),
     };
-    builder.rebuild();
+    builder.rebuild_guarded();
 
     let host = match opts.bind {
         IpAddr::V6(a) => format!("[{a}]"),
@@ -166,19 +200,14 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
     }
     eprintln!(
         "serving {} at {url} (watching {}; Ctrl-C to stop)",
-        opts.root.display(),
+        root.display(),
         WATCHED.join("/, ") + "/"
     );
     if opts.open {
         open_browser(&url);
     }
 
-    let root = opts.root.clone();
-    std::thread::spawn(move || {
-        // The watcher lives as long as the loop that reads it.
-        let mut watcher = watcher;
-        builder.run(&rx, &mut watcher, &root);
-    });
+    std::thread::spawn(move || builder.run(&rx));
 
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -210,8 +239,13 @@ fn watch_project(watcher: &mut impl Watcher, root: &Path) -> Result<(), String> 
     Ok(())
 }
 
-/// Does this file event concern the project's sources?
-fn relevant(ev: &notify::Event, root: &Path) -> bool {
+/// Does this file event concern the project's sources: a file in a watched
+/// folder, or one the last build read elsewhere in the project?
+fn relevant(ev: &notify::Event, root: &Path, inputs: &HashSet<PathBuf>) -> bool {
+    if ev.need_rescan() {
+        // The kernel dropped events: anything may have changed.
+        return true;
+    }
     match ev.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => {}
         EventKind::Access(_) => return false,
@@ -229,7 +263,7 @@ fn relevant(ev: &notify::Event, root: &Path) -> bool {
             || name.ends_with(".swp")
             || name.ends_with(".swx")
             || name.starts_with(".#");
-        top.is_some_and(|t| WATCHED.contains(&t)) && !scratch
+        (top.is_some_and(|t| WATCHED.contains(&t)) && !scratch) || inputs.contains(p)
     })
 }
 
@@ -238,23 +272,26 @@ struct Builder {
     shared: Arc<Shared>,
     /// Kept between rebuilds: Typst's memoised work stays valid.
     world: Option<GalleyWorld>,
+    /// Digest of the Typst inputs of the PDF being served.
+    pdf_inputs: Option<[u8; 32]>,
+    watcher: notify::RecommendedWatcher,
+    /// The canonical project root.
+    root: PathBuf,
+    /// Every file the last good build read (absolute).
+    inputs: HashSet<PathBuf>,
+    /// Folders outside the watched ones that hold inputs, watched too.
+    extra_dirs: HashSet<PathBuf>,
 }
 
 impl Builder {
-    fn run(
-        &mut self,
-        rx: &mpsc::Receiver<notify::Result<notify::Event>>,
-        watcher: &mut impl Watcher,
-        root: &Path,
-    ) {
-        let root_abs = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    fn run(&mut self, rx: &mpsc::Receiver<notify::Result<notify::Event>>) {
         loop {
             let Ok(first) = rx.recv() else { return };
-            let mut wanted = self.take(first, watcher, &root_abs);
+            let mut wanted = self.take(first);
             let started = Instant::now();
             loop {
                 match rx.recv_timeout(QUIET) {
-                    Ok(ev) => wanted |= self.take(ev, watcher, &root_abs),
+                    Ok(ev) => wanted |= self.take(ev),
                     Err(mpsc::RecvTimeoutError::Timeout) => break,
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }
@@ -263,18 +300,13 @@ impl Builder {
                 }
             }
             if wanted {
-                self.rebuild();
+                self.rebuild_guarded();
             }
         }
     }
 
     /// Note one watcher event; true when it asks for a rebuild.
-    fn take(
-        &mut self,
-        ev: notify::Result<notify::Event>,
-        watcher: &mut impl Watcher,
-        root: &Path,
-    ) -> bool {
+    fn take(&mut self, ev: notify::Result<notify::Event>) -> bool {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {
@@ -289,21 +321,68 @@ impl Builder {
             EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_))
         );
         for p in ev.paths.iter().filter(|_| created) {
-            let top_level = p.parent() == Some(root);
+            let top_level = p.parent() == Some(self.root.as_path());
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if top_level && WATCHED.contains(&name) && p.is_dir() {
-                let _ = watcher.watch(p, RecursiveMode::Recursive);
+                let _ = self.watcher.watch(p, RecursiveMode::Recursive);
             }
         }
+        let wanted = relevant(&ev, &self.root, &self.inputs);
         if std::env::var_os("GALLEY_SERVE_DEBUG").is_some() {
             eprintln!(
-                "[serve] event {:?} {:?} relevant={}",
-                ev.kind,
-                ev.paths,
-                relevant(&ev, root)
+                "[serve] event {:?} {:?} relevant={wanted}",
+                ev.kind, ev.paths
             );
         }
-        relevant(&ev, root)
+        if wanted {
+            // Read these again even if their size and times look unchanged.
+            for p in &ev.paths {
+                memo::touch(p);
+            }
+        }
+        wanted
+    }
+
+    /// Watch the folders of inputs that live outside the watched folders
+    /// (a bibliography or style named in manuscript.yaml).
+    fn watch_inputs(&mut self, sources: &crate::diag::SourceMap) {
+        self.inputs = sources.iter().map(|(p, _)| self.root.join(p)).collect();
+        let outside: Vec<PathBuf> = self
+            .inputs
+            .iter()
+            .filter_map(|p| {
+                let rel = p.strip_prefix(&self.root).ok()?;
+                let top = rel.components().next()?.as_os_str().to_str()?;
+                let dir = p.parent()?;
+                (!WATCHED.contains(&top) && dir != self.root).then(|| dir.to_path_buf())
+            })
+            .collect();
+        for dir in outside {
+            if self.extra_dirs.insert(dir.clone()) {
+                let _ = self.watcher.watch(&dir, RecursiveMode::NonRecursive);
+            }
+        }
+    }
+
+    /// A rebuild that cannot take the server down: a panic (a bug) is
+    /// reported like a failed build and the next edit rebuilds again.
+    fn rebuild_guarded(&mut self) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.rebuild()));
+        if outcome.is_err() {
+            // The Typst world may be half-updated: start it afresh.
+            self.world = None;
+            self.pdf_inputs = None;
+            memo::take_stats();
+            let text =
+                "galley crashed while rebuilding (a bug in galley; the terminal shows where). \
+                        Still serving the last good build; the next save rebuilds."
+                    .to_string();
+            eprintln!("[serve] {text}");
+            let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+            live.error = Some(text.clone());
+            drop(live);
+            self.shared.notify(Notice::Failed(text));
+        }
     }
 
     /// Rebuild the site, publish it, then the PDF.
@@ -313,9 +392,11 @@ impl Builder {
             Ok(s) => s,
             Err(f) => {
                 self.failed(&f);
+                memo::sweep();
                 return;
             }
         };
+        self.watch_inputs(&stage.sources);
         if !stage.warnings.is_empty() {
             diag::emit(&stage.warnings, &stage.sources);
         }
@@ -332,9 +413,20 @@ impl Builder {
             Ok(w) => w,
             Err(f) => {
                 self.failed(&f);
+                memo::sweep();
                 return;
             }
         };
+        let inputs = next.digest();
+        if self.pdf_inputs == Some(inputs) {
+            // Nothing the PDF is made of changed (a style sheet, a data
+            // export): the PDF served is this build's.
+            memo::sweep();
+            let g = self.shared.live.lock().map_or(0, |l| l.generation);
+            self.shared.notify(Notice::Pdf(g));
+            eprintln!("[serve] PDF of site {g} unchanged");
+            return;
+        }
         let world = match self.world.as_mut() {
             Some(w) => {
                 w.update(next);
@@ -348,6 +440,7 @@ impl Builder {
         memo::sweep();
         match result {
             Ok(pdf) => {
+                self.pdf_inputs = Some(inputs);
                 let pdf_ms = pdf_started.elapsed().as_secs_f64() * 1000.0;
                 let g = self.publish_pdf(&stage.pdf_file, pdf.bytes);
                 eprintln!(
@@ -355,7 +448,10 @@ impl Builder {
                     pdf.pages
                 );
             }
-            Err(f) => self.failed(&f),
+            Err(f) => {
+                self.pdf_inputs = None;
+                self.failed(&f);
+            }
         }
     }
 
@@ -604,7 +700,7 @@ fn escape_html(s: &str) -> String {
 
 /// The page as served: the live script, and the error overlay while the
 /// last rebuild failed.
-fn inject(page: &[u8], generation: u64, error: Option<&str>) -> Vec<u8> {
+fn inject(page: &[u8], generation: &str, error: Option<&str>) -> Vec<u8> {
     let html = String::from_utf8_lossy(page);
     let mut extra = String::new();
     if let Some(e) = error {
@@ -629,7 +725,7 @@ fn overlay_html(error: &str) -> String {
 }
 
 /// Shown when even the first build failed.
-fn no_site_page(generation: u64, error: Option<&str>) -> Vec<u8> {
+fn no_site_page(generation: &str, error: Option<&str>) -> Vec<u8> {
     let page = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>galley serve</title></head>\n<body><main><h1>No build yet</h1><p>The project has not built yet; fix the error and save.</p></main>\n</body></html>\n";
     inject(page.as_bytes(), generation, error)
 }
@@ -659,6 +755,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         Err(status) => return plain(status, "refused\n"),
     };
     let (files, generation, error) = shared.snapshot();
+    let generation = &shared.tag(generation);
     if files.is_empty() {
         return file_response(
             StatusCode::OK,
@@ -695,28 +792,33 @@ fn file_response(status: StatusCode, key: &str, bytes: Vec<u8>) -> Response {
     r
 }
 
-fn notice_event(n: Notice) -> Event {
+fn notice_event(shared: &Shared, n: Notice) -> Event {
     match n {
-        Notice::Reload(g) => Event::default().event("reload").data(g.to_string()),
-        Notice::Pdf(g) => Event::default().event("pdf").data(g.to_string()),
+        Notice::Reload(g) => Event::default().event("reload").data(shared.tag(g)),
+        Notice::Pdf(g) => Event::default().event("pdf").data(shared.tag(g)),
         Notice::Failed(text) => Event::default().event("failed").data(text),
     }
 }
 
 /// The reload channel: the current generation (and error) at once, then
 /// every notice as it comes.
-fn events(shared: &Shared) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+fn events(shared: &Arc<Shared>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = shared.notices.subscribe();
     let (_, generation, error) = shared.snapshot();
     let mut first = vec![Notice::Reload(generation)];
     if let Some(e) = error {
         first.push(Notice::Failed(e));
     }
-    let now = stream::iter(first.into_iter().map(|n| Ok(notice_event(n))));
-    let later = stream::unfold(rx, |mut rx| async move {
+    let now_shared = shared.clone();
+    let now = stream::iter(
+        first
+            .into_iter()
+            .map(move |n| Ok(notice_event(&now_shared, n))),
+    );
+    let later = stream::unfold((rx, shared.clone()), |(mut rx, shared)| async move {
         loop {
             match rx.recv().await {
-                Ok(n) => return Some((Ok(notice_event(n)), rx)),
+                Ok(n) => return Some((Ok(notice_event(&shared, n)), (rx, shared))),
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -763,6 +865,7 @@ mod tests {
             notices,
             port: 8000,
             loopback_only: true,
+            instance: instance_id(),
         };
         for ok in [
             "localhost:8000",
@@ -786,10 +889,14 @@ mod tests {
 
     #[test]
     fn overlay_is_escaped() {
-        let page = inject(b"<html><body><p>x</p></body></html>", 3, Some("<script>"));
+        let page = inject(
+            b"<html><body><p>x</p></body></html>",
+            "a1-3",
+            Some("<script>"),
+        );
         let page = String::from_utf8(page).unwrap();
         assert!(page.contains("&lt;script&gt;"));
-        assert!(page.contains("data-generation=\"3\""));
+        assert!(page.contains("data-generation=\"a1-3\""));
         assert!(page.ends_with("</body></html>"));
     }
 }

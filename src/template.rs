@@ -636,6 +636,9 @@ fn slice_index(args: &Args, name: &str, len: usize, default: usize) -> tera::Res
 
 fn filter_slice(v: &Value, args: &Args) -> tera::Result<Value> {
     let a = array(v, "slice")?;
+    if a.is_empty() {
+        return Ok(Value::Array(Vec::new()));
+    }
     let start = slice_index(args, "start", a.len(), 0)?;
     let end = slice_index(args, "end", a.len(), a.len())?.min(a.len());
     Ok(Value::Array(if start < end {
@@ -647,6 +650,9 @@ fn filter_slice(v: &Value, args: &Args) -> tera::Result<Value> {
 
 fn filter_filter(v: &Value, args: &Args) -> tera::Result<Value> {
     let a = array(v, "filter")?;
+    if a.is_empty() {
+        return Ok(Value::Array(Vec::new()));
+    }
     let attr = arg_str(args, "filter", "attribute")?;
     let want = args.get("value").unwrap_or(&Value::Null);
     Ok(Value::Array(
@@ -666,6 +672,9 @@ fn filter_filter(v: &Value, args: &Args) -> tera::Result<Value> {
 
 fn filter_map(v: &Value, args: &Args) -> tera::Result<Value> {
     let a = array(v, "map")?;
+    if a.is_empty() {
+        return Ok(Value::Array(Vec::new()));
+    }
     let attr = arg_str(args, "map", "attribute")?;
     Ok(Value::Array(
         a.iter()
@@ -684,6 +693,9 @@ fn filter_last(v: &Value, _: &Args) -> tera::Result<Value> {
 
 fn filter_nth(v: &Value, args: &Args) -> tera::Result<Value> {
     let a = array(v, "nth")?;
+    if a.is_empty() {
+        return Ok(or_empty(None));
+    }
     let n = arg_usize(args, "n", usize::MAX)?;
     if n == usize::MAX && !args.contains_key("n") {
         return Err(tera::Error::msg("filter `nth` needs an `n` argument"));
@@ -912,6 +924,9 @@ mod tests {
             "{{ xs | nth(n=9) | json_encode() }}",
             "{{ xs | slice(start=9) | first | json_encode() }}",
             "{{ xs | slice(start=9) | last | json_encode() }}",
+            "{{ xs | slice(start=9) | map() | length }}",
+            "{{ xs | slice(start=9) | filter() | length }}",
+            "{{ xs | slice(start=9) | nth() | json_encode() }}",
         ] {
             let ours = new_tera().render_str(src, &ctx).unwrap();
             let theirs = Tera::default().render_str(src, &ctx).unwrap();

@@ -516,6 +516,9 @@ fn publish_to_a_branch_commits_the_site_and_touches_nothing_else() {
     git(&["init", "-q", "-b", "main"], &root);
     git(&["config", "user.name", "Ada Lovelace"], &root);
     git(&["config", "user.email", "ada@example.org"], &root);
+    // A developer's global signing or hooks must not change the test.
+    git(&["config", "commit.gpgsign", "false"], &root);
+    git(&["config", "core.hooksPath", "/dev/null"], &root);
     git(&["add", "-A"], &root);
     git(&["commit", "-q", "-m", "First draft"], &root);
     let head = git(&["rev-parse", "HEAD"], &root);

@@ -156,6 +156,25 @@ fn next_event(rx: &Receiver<(String, String)>, name: &str, secs: u64) -> String 
     }
 }
 
+/// The generation number in a reload or pdf event, or a page's
+/// `data-generation`: `<server instance>-<n>`.
+fn generation(tag: &str) -> u64 {
+    tag.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+/// The generation a served page says it shows.
+fn page_generation(page: &str) -> u64 {
+    let tag = common::between(page, "data-generation=\"", "\"").expect("the live script");
+    generation(tag)
+}
+
+/// Rebuilds the server logged so far (site ready, or nothing changed).
+fn rebuilds(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.starts_with("[serve] site ") || l.starts_with("[serve] rebuilt in"))
+        .count()
+}
+
 /// Every event within `ms` milliseconds.
 fn events_for(rx: &Receiver<(String, String)>, ms: u64) -> Vec<(String, String)> {
     let deadline = Instant::now() + Duration::from_millis(ms);
@@ -191,11 +210,12 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
     let root = dir.path();
     let server = Server::start(root);
     let rx = server.events();
-    assert_eq!(next_event(&rx, "reload", 10), "1");
+    assert_eq!(generation(&next_event(&rx, "reload", 10)), 1);
 
     let (status, page) = server.get("/");
     assert_eq!(status, 200);
-    assert!(page.contains("<script src=\"/__galley/live.js\" data-generation=\"1\"></script>"));
+    assert!(page.contains("<script src=\"/__galley/live.js\" data-generation=\""));
+    assert_eq!(page_generation(&page), 1);
     assert!(page.contains("Conclusion"));
     let (status, js) = server.get("/__galley/live.js");
     assert_eq!(status, 200);
@@ -210,11 +230,11 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
         original.replace("may be efficacious", "may be xyzzyfast"),
     )
     .unwrap();
-    assert_eq!(next_event(&rx, "reload", 30), "2");
+    assert_eq!(generation(&next_event(&rx, "reload", 30)), 2);
     let (_, page) = server.get("/");
     assert!(page.contains("may be xyzzyfast"));
-    assert!(page.contains("data-generation=\"2\""));
-    assert_eq!(next_event(&rx, "pdf", 120), "2");
+    assert_eq!(page_generation(&page), 2);
+    assert_eq!(generation(&next_event(&rx, "pdf", 120)), 2);
     let (status, pdf) = server.get("/ketamine-ptsd-systematic-review.pdf");
     assert_eq!(status, 200);
     assert!(pdf.starts_with("%PDF"));
@@ -265,7 +285,7 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
         original.replace("may be efficacious", "may be mended"),
     )
     .unwrap();
-    assert_eq!(next_event(&rx, "reload", 30), "3");
+    assert_eq!(generation(&next_event(&rx, "reload", 30)), 3);
     let (_, page) = server.get("/");
     assert!(page.contains("may be mended"));
     assert!(!page.contains("galley-error"));
@@ -278,7 +298,7 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
     )
     .unwrap();
     std::fs::rename(&tmp, &section).unwrap();
-    assert_eq!(next_event(&rx, "reload", 30), "4");
+    assert_eq!(generation(&next_event(&rx, "reload", 30)), 4);
     assert!(server.get("/").1.contains("may be renamed"));
 
     // Deleted (an error), then created again: still watched.
@@ -290,13 +310,14 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
         original.replace("may be efficacious", "may be reborn"),
     )
     .unwrap();
-    assert_eq!(next_event(&rx, "reload", 30), "5");
+    assert_eq!(generation(&next_event(&rx, "reload", 30)), 5);
     assert!(server.get("/").1.contains("may be reborn"));
     // Let the PDF of that build finish before the burst.
-    assert_eq!(next_event(&rx, "pdf", 120), "5");
+    assert_eq!(generation(&next_event(&rx, "pdf", 120)), 5);
 
     // A burst (a `git checkout` of every section and the bibliography):
     // one rebuild.
+    let before_burst = rebuilds(&server.log());
     let sections = root.join("manuscript/sections");
     for e in std::fs::read_dir(&sections).unwrap().flatten() {
         let p = e.path();
@@ -306,13 +327,34 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
     let bib = root.join("bibliography/references.bib");
     let bib_text = std::fs::read_to_string(&bib).unwrap();
     std::fs::write(&bib, bib_text).unwrap();
-    assert_eq!(next_event(&rx, "reload", 30), "6");
+    assert_eq!(generation(&next_event(&rx, "reload", 30)), 6);
     let later = events_for(&rx, 3000);
     assert!(
         later.iter().all(|(e, _)| e != "reload" && e != "failed"),
         "one rebuild for the burst: {later:?}"
     );
+    assert_eq!(
+        rebuilds(&server.log()) - before_burst,
+        1,
+        "one rebuild for the burst:\n{}",
+        server.log()
+    );
     assert_eq!(server.get("/").1.matches("Burst sentence.").count(), 5);
+
+    // A watched folder deleted (the build fails: the style is gone) and
+    // created again, with a new file in a new subfolder: still watched.
+    let theme = root.join("theme");
+    std::fs::remove_dir_all(&theme).unwrap();
+    let failure = next_event(&rx, "failed", 30);
+    assert!(failure.contains("article.csl"), "{failure}");
+    std::fs::create_dir_all(theme.join("static")).unwrap();
+    std::fs::copy(repo().join("theme/article.csl"), theme.join("article.csl")).unwrap();
+    let g = generation(&next_event(&rx, "reload", 30));
+    std::fs::write(theme.join("static/galley.css"), "/* theme-marker */\n").unwrap();
+    assert_eq!(generation(&next_event(&rx, "reload", 30)), g + 1);
+    let (status, css) = server.get("/assets/galley.css");
+    assert_eq!(status, 200);
+    assert!(css.contains("theme-marker"), "{css}");
 
     // Nothing was written into the project.
     assert!(!root.join("public").exists(), "serve wrote public/");

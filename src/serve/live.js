@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var me = document.currentScript;
-  var generation = me ? Number(me.getAttribute("data-generation")) : -1;
+  // "<server instance>-<n>": a page left open across a restart reloads too.
+  var generation = me ? me.getAttribute("data-generation") : "";
   var key = "galley-serve-scroll:" + location.pathname;
 
   var saved = null;
@@ -54,7 +55,7 @@
   if (!window.EventSource) return;
   var source = new EventSource("/__galley/events");
   source.addEventListener("reload", function (e) {
-    if (Number(e.data) !== generation) {
+    if (e.data !== generation) {
       try {
         sessionStorage.setItem(key, JSON.stringify([window.scrollX, window.scrollY]));
       } catch (err) { /* private mode: reload without the position */ }
