@@ -189,6 +189,12 @@ impl Repo {
         ])
     }
 
+    /// The contents of a blob.
+    pub fn blob(&self, id: &str) -> Result<Vec<u8>, Diagnostic> {
+        self.run(&["cat-file", "blob", id], None, None)
+            .map(String::into_bytes)
+    }
+
     /// The files of a commit's tree: path → blob id.
     pub fn tree_files(&self, commit: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
         let out = self.run(&["ls-tree", "-r", "-z", "--full-tree", commit], None, None)?;

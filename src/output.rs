@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
 
+#[derive(Clone)]
 pub struct OutFile {
     /// Path inside the output folder, with forward slashes.
     pub path: String,

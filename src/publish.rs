@@ -113,23 +113,21 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
         }));
     }
     let mut lines = Vec::new();
-    if let Some(d) = &dir {
-        let inputs = report.sources.iter().map(|(p, _)| p.as_path());
-        output::check_no_sources(&s.root, d, inputs)?;
-        if s.dry_run {
-            let changes = diff(&files, &dir_files(d)?, |f| f.bytes.clone());
-            changes.describe(&mut lines, &d.display().to_string());
-        } else {
-            output::write_atomically_carrying(d, &files, false, &[".git"])?;
-            lines.push(format!(
-                "published {} files to {} for {base}",
-                files.len(),
-                d.display()
-            ));
-        }
-    }
+    let keep_cname = !files.iter().any(|f| f.path == "CNAME");
+    // The branch first: a commit that fails leaves the folder untouched too.
     if let (Some(repo), Some(branch)) = (&repo, &s.branch) {
         let source = repo.source()?;
+        // A custom domain set on the host (GitHub Pages keeps it in CNAME)
+        // stays set.
+        let mut files = files.clone();
+        if keep_cname {
+            if let Some(tip) = repo.tip(branch) {
+                if let Some(id) = repo.tree_files(&tip)?.get("CNAME") {
+                    files.push(OutFile::new("CNAME", repo.blob(id)?));
+                    files.sort_by(|a, b| a.path.cmp(&b.path));
+                }
+            }
+        }
         if s.dry_run {
             let ids = repo.blob_ids(&files, false)?;
             let old = match repo.tip(branch) {
@@ -169,6 +167,26 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
             lines.push(format!(
                 "note: the project has uncommitted changes; the site is marked as built from {}",
                 source.describe()
+            ));
+        }
+    }
+    if let Some(d) = &dir {
+        let inputs = report.sources.iter().map(|(p, _)| p.as_path());
+        output::check_no_sources(&s.root, d, inputs)?;
+        if s.dry_run {
+            let changes = diff(&files, &dir_files(d)?, |f| f.bytes.clone());
+            changes.describe(&mut lines, &d.display().to_string());
+        } else {
+            let carry: &[&str] = if keep_cname {
+                &[".git", "CNAME"]
+            } else {
+                &[".git"]
+            };
+            output::write_atomically_carrying(d, &files, false, carry)?;
+            lines.push(format!(
+                "published {} files to {} for {base}",
+                files.len(),
+                d.display()
             ));
         }
     }

@@ -661,3 +661,78 @@ fn publish_to_a_branch_commits_the_site_and_touches_nothing_else() {
         r.stderr
     );
 }
+
+#[test]
+fn a_custom_domain_file_survives_the_next_publish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = galley(&["new", "paper"], tmp.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let root = tmp.path().join("paper");
+    let base = "https://paper.example.org/";
+
+    // To a folder: the host's CNAME is kept.
+    let site = tmp.path().join("site");
+    let r = galley(
+        &[
+            "publish",
+            "--dir",
+            site.to_str().unwrap(),
+            "--base-url",
+            base,
+        ],
+        &root,
+    );
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    std::fs::write(site.join("CNAME"), "paper.example.org\n").unwrap();
+    let r = galley(
+        &[
+            "publish",
+            "--dir",
+            site.to_str().unwrap(),
+            "--base-url",
+            base,
+        ],
+        &root,
+    );
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(site.join("CNAME")).unwrap(),
+        "paper.example.org\n"
+    );
+
+    // To a branch: a CNAME committed there (as GitHub's settings do) stays.
+    git(&["init", "-q", "-b", "main"], &root);
+    git(&["config", "user.name", "Ada Lovelace"], &root);
+    git(&["config", "user.email", "ada@example.org"], &root);
+    git(&["config", "commit.gpgsign", "false"], &root);
+    git(&["config", "core.hooksPath", "/dev/null"], &root);
+    git(&["add", "-A"], &root);
+    git(&["commit", "-q", "-m", "First draft"], &root);
+    let publish = || {
+        galley(
+            &["publish", "--branch", "gh-pages", "--base-url", base],
+            &root,
+        )
+    };
+    let r = publish();
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let pages = tmp.path().join("pages");
+    git(
+        &["worktree", "add", "-q", pages.to_str().unwrap(), "gh-pages"],
+        &root,
+    );
+    std::fs::write(pages.join("CNAME"), "paper.example.org\n").unwrap();
+    git(&["add", "CNAME"], &pages);
+    git(&["commit", "-q", "-m", "Create CNAME"], &pages);
+    git(&["worktree", "remove", pages.to_str().unwrap()], &root);
+    std::fs::write(
+        root.join("manuscript/sections/02-results.md"),
+        std::fs::read_to_string(root.join("manuscript/sections/02-results.md")).unwrap()
+            + "\nOne more sentence.\n",
+    )
+    .unwrap();
+    let r = publish();
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(git(&["show", "gh-pages:CNAME"], &root), "paper.example.org");
+    assert!(git(&["show", "gh-pages:index.html"], &root).contains("One more sentence."));
+}
