@@ -63,6 +63,11 @@ def listen(port, events):
             event, data = None, []
 
 
+def number(tag):
+    """The generation in an event's data: `<server instance>-<n>`."""
+    return int(tag.rsplit("-", 1)[-1])
+
+
 def wait(events, name, timeout=120):
     deadline = time.perf_counter() + timeout
     while True:
@@ -115,7 +120,7 @@ def main():
         events = queue.Queue()
         threading.Thread(target=listen, args=(port, events), daemon=True).start()
         _, first = wait(events, "reload")
-        generation = int(first)
+        generation = number(first)
         # Let the first PDF finish so every edit starts from a quiet server.
         time.sleep(2)
         while not events.empty():
@@ -128,10 +133,10 @@ def main():
             with open(section, "w", encoding="utf-8") as f:
                 f.write(text)
             t_html, g = wait(events, "reload")
-            generation = int(g)
+            generation = number(g)
             while True:
                 t_pdf, g = wait(events, "pdf")
-                if int(g) == generation:
+                if number(g) == generation:
                     break
             return t_html - t0, t_pdf - t0
 
