@@ -417,7 +417,8 @@ impl Builder {
                 return;
             }
         };
-        let inputs = next.digest();
+        // The file name too: a new slug needs the PDF under its new name.
+        let inputs = memo::key(&[&next.digest(), stage.pdf_file.as_bytes()]);
         if self.pdf_inputs == Some(inputs) {
             // Nothing the PDF is made of changed (a style sheet, a data
             // export): the PDF served is this build's.
@@ -455,8 +456,8 @@ impl Builder {
         }
     }
 
-    /// Report a failed rebuild. What it memoised stays unswept, so the
-    /// last good build's results are all there for the fix.
+    /// Report a failed rebuild. The memo keeps the last good build's
+    /// results over one failed generation (see [`memo::sweep`]).
     fn failed(&self, f: &diag::Failure) {
         memo::take_stats();
         diag::emit(&f.diags, &f.sources);
