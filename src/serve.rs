@@ -12,6 +12,8 @@
 //!   that listens on Server-Sent Events, reloads keeping the scroll
 //!   position, and shows a failed build as an overlay while the last good
 //!   build stays served.
+//! - `GALLEY_SERVE_DEBUG=1` prints every watcher event and whether it
+//!   asks for a rebuild.
 //! - Requests are refused unless their `Host` is this machine (DNS
 //!   rebinding); a foreign `Origin` is refused; only GET and HEAD; paths are
 //!   looked up in the in-memory site only, after refusing `..`, `\` and NUL
