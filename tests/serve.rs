@@ -475,3 +475,36 @@ fn serve_refuses_traversal_foreign_hosts_origins_and_methods() {
     assert!(body.is_empty());
     assert!(!root.join("public").exists());
 }
+
+#[test]
+fn serve_watches_an_input_outside_the_watched_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("paper");
+    let r = galley(&["new", root.to_str().unwrap()], dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    // The bibliography moves to refs/, named in manuscript.yaml.
+    std::fs::create_dir(root.join("refs")).unwrap();
+    std::fs::rename(
+        root.join("bibliography/references.bib"),
+        root.join("refs/references.bib"),
+    )
+    .unwrap();
+    std::fs::remove_dir(root.join("bibliography")).unwrap();
+    let manifest = root.join("manuscript/manuscript.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text + "bibliography: [refs/references.bib]\n").unwrap();
+
+    let server = Server::start(&root);
+    let rx = server.events();
+    assert_eq!(generation(&next_event(&rx, "reload", 10)), 1);
+    let bib = root.join("refs/references.bib");
+    let text = std::fs::read_to_string(&bib).unwrap();
+    assert!(text.contains("{Literate Programming}"));
+    std::fs::write(
+        &bib,
+        text.replace("{Literate Programming}", "{Literate Zebras}"),
+    )
+    .unwrap();
+    assert_eq!(generation(&next_event(&rx, "reload", 30)), 2);
+    assert!(server.get("/").1.contains("Literate Zebras"));
+}
