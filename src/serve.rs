@@ -108,6 +108,22 @@ fn instance_id() -> String {
 }
 
 impl Shared {
+    /// No site yet: generation 0, no error.
+    fn new(notices: broadcast::Sender<Notice>, port: u16, loopback_only: bool) -> Shared {
+        Shared {
+            live: Mutex::new(Live {
+                files: Arc::new(HashMap::new()),
+                generation: 0,
+                error: None,
+                digest: [0; 32],
+            }),
+            notices,
+            port,
+            loopback_only,
+            instance: instance_id(),
+        }
+    }
+
     fn snapshot(&self) -> (Files, u64, Option<String>) {
         let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         (live.files.clone(), live.generation, live.error.clone())
@@ -141,18 +157,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         .map_err(|e| format!("cannot listen: {e}"))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let (notices, _) = broadcast::channel(64);
-    let shared = Arc::new(Shared {
-        live: Mutex::new(Live {
-            files: Arc::new(HashMap::new()),
-            generation: 0,
-            error: None,
-            digest: [0; 32],
-        }),
-        notices,
-        port,
-        loopback_only: opts.bind.is_loopback(),
-        instance: instance_id(),
-    });
+    let shared = Arc::new(Shared::new(notices, port, opts.bind.is_loopback()));
 
     let build_opts = Options {
         out: root.join("public"),
@@ -686,21 +691,6 @@ fn content_type(key: &str) -> &'static str {
     }
 }
 
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The page as served: the live script, and the error overlay while the
 /// last rebuild failed.
 fn inject(page: &[u8], generation: &str, error: Option<&str>) -> Vec<u8> {
@@ -723,7 +713,7 @@ fn inject(page: &[u8], generation: &str, error: Option<&str>) -> Vec<u8> {
 fn overlay_html(error: &str) -> String {
     format!(
         "<div id=\"galley-error\" role=\"alert\"><p>The last build failed; this is the last good build.</p><pre>{}</pre></div>\n",
-        escape_html(error)
+        crate::html::esc(error)
     )
 }
 
@@ -858,18 +848,7 @@ mod tests {
     #[test]
     fn hosts() {
         let (notices, _) = broadcast::channel(1);
-        let s = Shared {
-            live: Mutex::new(Live {
-                files: Arc::new(HashMap::new()),
-                generation: 0,
-                error: None,
-                digest: [0; 32],
-            }),
-            notices,
-            port: 8000,
-            loopback_only: true,
-            instance: instance_id(),
-        };
+        let s = Shared::new(notices, 8000, true);
         for ok in [
             "localhost:8000",
             "127.0.0.1:8000",

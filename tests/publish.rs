@@ -481,6 +481,18 @@ fn publish_needs_a_base_url_and_a_safe_folder() {
     assert!(git_dir.join("index.html").is_file());
 }
 
+/// Make `root` a repository with one commit of everything, under a local
+/// identity, with a developer's global signing and hooks turned off.
+fn first_commit(root: &Path) {
+    git(&["init", "-q", "-b", "main"], root);
+    git(&["config", "user.name", "Ada Lovelace"], root);
+    git(&["config", "user.email", "ada@example.org"], root);
+    git(&["config", "commit.gpgsign", "false"], root);
+    git(&["config", "core.hooksPath", "/dev/null"], root);
+    git(&["add", "-A"], root);
+    git(&["commit", "-q", "-m", "First draft"], root);
+}
+
 fn git(args: &[&str], dir: &Path) -> String {
     let out = Command::new("git")
         .args(args)
@@ -513,14 +525,7 @@ fn publish_to_a_branch_commits_the_site_and_touches_nothing_else() {
     assert_eq!(r.status, 1, "{}", r.stderr);
     assert!(r.stderr.contains("is not inside one"), "{}", r.stderr);
 
-    git(&["init", "-q", "-b", "main"], &root);
-    git(&["config", "user.name", "Ada Lovelace"], &root);
-    git(&["config", "user.email", "ada@example.org"], &root);
-    // A developer's global signing or hooks must not change the test.
-    git(&["config", "commit.gpgsign", "false"], &root);
-    git(&["config", "core.hooksPath", "/dev/null"], &root);
-    git(&["add", "-A"], &root);
-    git(&["commit", "-q", "-m", "First draft"], &root);
+    first_commit(&root);
     let head = git(&["rev-parse", "HEAD"], &root);
     let index = std::fs::read(root.join(".git/index")).unwrap();
 
@@ -672,28 +677,22 @@ fn a_custom_domain_file_survives_the_next_publish() {
 
     // To a folder: the host's CNAME is kept.
     let site = tmp.path().join("site");
-    let r = galley(
-        &[
-            "publish",
-            "--dir",
-            site.to_str().unwrap(),
-            "--base-url",
-            base,
-        ],
-        &root,
-    );
+    let to_folder = || {
+        galley(
+            &[
+                "publish",
+                "--dir",
+                site.to_str().unwrap(),
+                "--base-url",
+                base,
+            ],
+            &root,
+        )
+    };
+    let r = to_folder();
     assert_eq!(r.status, 0, "{}", r.stderr);
     std::fs::write(site.join("CNAME"), "paper.example.org\n").unwrap();
-    let r = galley(
-        &[
-            "publish",
-            "--dir",
-            site.to_str().unwrap(),
-            "--base-url",
-            base,
-        ],
-        &root,
-    );
+    let r = to_folder();
     assert_eq!(r.status, 0, "{}", r.stderr);
     assert_eq!(
         std::fs::read_to_string(site.join("CNAME")).unwrap(),
@@ -701,13 +700,7 @@ fn a_custom_domain_file_survives_the_next_publish() {
     );
 
     // To a branch: a CNAME committed there (as GitHub's settings do) stays.
-    git(&["init", "-q", "-b", "main"], &root);
-    git(&["config", "user.name", "Ada Lovelace"], &root);
-    git(&["config", "user.email", "ada@example.org"], &root);
-    git(&["config", "commit.gpgsign", "false"], &root);
-    git(&["config", "core.hooksPath", "/dev/null"], &root);
-    git(&["add", "-A"], &root);
-    git(&["commit", "-q", "-m", "First draft"], &root);
+    first_commit(&root);
     let publish = || {
         galley(
             &["publish", "--branch", "gh-pages", "--base-url", base],
