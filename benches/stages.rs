@@ -115,6 +115,9 @@ impl Sink for Plain {
         Inline::Text(label.into())
     }
     fn footnote_def(&mut self, _: &str, _: Vec<Block>, _: Range<usize>) {}
+    fn error(&mut self, _: Range<usize>, message: String) {
+        panic!("{message}");
+    }
     fn image(&mut self, src: &str, _: String, _: Range<usize>) -> Inline {
         Inline::Text(src.into())
     }

@@ -118,13 +118,14 @@ pub fn prepare_checked(
 /// Build into `opts.out`, atomically replacing what was there.
 pub fn build(opts: &Options) -> Result<Report, Failure> {
     let start = Instant::now();
+    output::clean_strays(&opts.out);
     if let Err(d) = output::check_out_dir(&opts.root, &opts.out, opts.force) {
         return Err(Failure {
             diags: d.into(),
             sources: SourceMap::default(),
         });
     }
-    let (files, mut report) = prepare(opts)?;
+    let (mut files, mut report) = prepare(opts)?;
     let inputs = report.sources.iter().map(|(p, _)| p.as_path());
     if let Err(d) = output::check_no_sources(&opts.root, &opts.out, inputs) {
         return Err(Failure {
@@ -135,6 +136,19 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
     let writing = Instant::now();
     // Building one output keeps the other from the previous build.
     let keep = !(opts.html && opts.pdf);
+    let kept = if keep && opts.out.is_dir() {
+        let new: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let old = output::tree(&opts.out, &[]).map_err(|d| Failure {
+            diags: d.into(),
+            sources: report.sources.clone(),
+        })?;
+        old.into_iter()
+            .filter(|p| !p.ends_with('/') && !new.contains(p.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    output::list_outputs(&mut files, &kept);
     if let Err(d) = output::write_atomically(&opts.out, &files, keep) {
         return Err(Failure {
             diags: d.into(),
@@ -222,7 +236,7 @@ pub fn render_named(
     let mut warnings = Diagnostics::new();
     let mut times = Vec::new();
     if let Some(pdf) = pdf {
-        let out = pdf?;
+        let out = pdf.map_err(|d| locate_image_errors(d, a))?;
         warnings.extend(out.warnings);
         times.push(("  PDF: Typst layout", out.compile_seconds));
         times.push(("  PDF: export", out.export_seconds));
@@ -321,10 +335,33 @@ impl SiteStage {
             &pdf_standard(&self.project),
         )
         .map_err(|diags| Failure {
-            diags,
+            diags: locate_image_errors(diags, &self.assembled),
             sources: self.sources.clone(),
         })
     }
+}
+
+/// The Typst source galley generates names images by their path: an error
+/// there about an image (one Typst cannot decode) is moved to where the
+/// manuscript names that image.
+fn locate_image_errors(mut diags: Diagnostics, a: &Assembled) -> Diagnostics {
+    const GENERATED: &str = "in the Typst source galley generated";
+    for d in diags.0.iter_mut().filter(|d| d.file.is_none()) {
+        let Some(note) = d.notes.iter().position(|n| n.starts_with(GENERATED)) else {
+            continue;
+        };
+        let found = a.images.iter().zip(&a.image_refs).find(|(img, _)| {
+            let src = img.strip_prefix("manuscript/").unwrap_or(img);
+            d.notes[note].contains(&format!("\"/images/{src}\""))
+        });
+        if let Some((img, (file, span))) = found {
+            d.message = format!("{} in {img}", d.message);
+            d.file = Some(file.clone());
+            d.span = Some(span.clone());
+            d.notes.remove(note);
+        }
+    }
+    diags
 }
 
 fn pdf_standard(project: &Project) -> String {
@@ -332,8 +369,9 @@ fn pdf_standard(project: &Project) -> String {
         .meta
         .pdf
         .as_ref()
-        .and_then(|p| p.standard.clone())
-        .unwrap_or_else(|| "ua-1".to_string())
+        .and_then(|p| p.standard)
+        .map_or("ua-1", |s| s.name())
+        .to_string()
 }
 
 /// The Typst world for the document: generated source, theme template,

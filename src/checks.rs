@@ -8,8 +8,9 @@ use tera::Context;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::Document;
 use crate::prisma;
-use crate::project::{yaml_key_span, Project, MANIFEST};
+use crate::project::{Project, MANIFEST};
 use crate::template;
+use crate::yaml::yaml_key_span;
 
 pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
     let mut out = typed_numbers(project);
@@ -54,9 +55,7 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
                 .map_or(0..1, |s| s..s + c.expr.len());
             let src = format!("{{% if {} %}}true{{% else %}}false{{% endif %}}", c.expr);
             let name = format!("check#{i}");
-            let result = tera
-                .add_raw_template(&name, &src)
-                .and_then(|_| tera.render(&name, &ctx));
+            let result = crate::sandbox::render_str(&mut tera, &name, &src, &ctx);
             match result.as_deref() {
                 Ok("true") => {}
                 Ok(_) => {
@@ -117,7 +116,7 @@ fn values_in(tera: &mut tera::Tera, ctx: &Context, expr: &str) -> String {
             None => path.to_string(),
         };
         let src = format!("{{{{ {shown} | json_encode() | safe }}}}");
-        if let Ok(v) = tera.render_str(&src, ctx) {
+        if let Ok(v) = crate::sandbox::render_str(tera, "check-value", &src, ctx) {
             let entry = format!("{shown} = {v}");
             if !parts.contains(&entry) {
                 parts.push(entry);
@@ -198,6 +197,14 @@ fn exempt_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     for (open, close) in pairs {
         let mut from = 0;
         while let Some(i) = text[from..].find(open).map(|i| i + from) {
+            // `{#sec-x}` is a heading attribute, not the start of a Tera
+            // comment: exempt the attribute only.
+            if open == "{#" && template::is_heading_attr(&text[i + 2..]) {
+                let end = text[i..].find('}').map_or(text.len(), |j| i + j + 1);
+                out.push(i..end);
+                from = end;
+                continue;
+            }
             let end = text[i + open.len()..]
                 .find(close)
                 .map_or(text.len(), |j| i + open.len() + j + close.len());
@@ -222,6 +229,25 @@ fn exempt_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// Ranges sorted and overlapping ones joined, for [`is_exempt`].
+fn merged(mut ranges: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut out: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Does one of the sorted, disjoint `ranges` contain `at`?
+fn is_exempt(ranges: &[std::ops::Range<usize>], at: usize) -> bool {
+    let i = ranges.partition_point(|r| r.end <= at);
+    ranges.get(i).is_some_and(|r| r.contains(&at))
+}
+
 const TIME_UNITS: [&str; 12] = [
     " h", " min", " hour", " day", " week", " month", " year", "-day", "-week", "-month", "-min",
     "-year",
@@ -230,10 +256,13 @@ const TIME_UNITS: [&str; 12] = [
 /// Warn about numbers typed in the prose that equal a number of the data.
 pub fn typed_numbers(project: &Project) -> Diagnostics {
     let mut out = Diagnostics::new();
-    let known = data_numbers(&project.data);
+    let mut known = data_numbers(&project.data);
+    // By value (stable: the first path of a value stays first), so each
+    // typed number is looked up by bisection, not compared with them all.
+    known.sort_by(|a, b| a.0.total_cmp(&b.0));
     for file in &project.sections {
         let text = &file.text;
-        let exempt = exempt_ranges(text);
+        let exempt = merged(exempt_ranges(text));
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -255,7 +284,7 @@ pub fn typed_numbers(project: &Project) -> Diagnostics {
             let glued = before.is_some_and(|c| {
                 c.is_alphanumeric() || c == '-' || c == '_' || c == '.' || c == ','
             }) || after.is_some_and(|c| c.is_alphanumeric() || c == '_');
-            if glued || exempt.iter().any(|r| r.contains(&start)) {
+            if glued || is_exempt(&exempt, start) {
                 continue;
             }
             let Ok(value) = token.parse::<f64>() else {
@@ -265,7 +294,8 @@ pub fn typed_numbers(project: &Project) -> Diagnostics {
             if value < 10.0 || is_year || TIME_UNITS.iter().any(|u| text[i..].starts_with(u)) {
                 continue;
             }
-            if let Some((_, path)) = known.iter().find(|(x, _)| (*x - value).abs() < 1e-9) {
+            let first = known.partition_point(|(x, _)| *x < value - 1e-9);
+            if let Some((_, path)) = known.get(first).filter(|(x, _)| (*x - value).abs() < 1e-9) {
                 out.push(
                     Diagnostic::warning(format!(
                         "`{token}` is typed by hand but the data defines it as `{path}`; write {{{{ {path} }}}} so it cannot drift"
@@ -292,6 +322,16 @@ mod tests {
             .iter()
             .any(|(x, p)| *x == 323.0 && p == "data.s | map(attribute=\"n\") | sum"));
         assert!(nums.iter().any(|(x, p)| *x == 158.0 && p == "data.s.0.n"));
+    }
+
+    #[test]
+    fn a_heading_attribute_is_not_a_comment() {
+        let t = "# Methods {#sec-methods}\n\nWe included 323 people. {# a note #} 324";
+        let ex = exempt_ranges(t);
+        let typed = t.find("323").unwrap();
+        assert!(!ex.iter().any(|r| r.contains(&typed)), "{ex:?}");
+        assert!(ex.iter().any(|r| r.contains(&t.find("a note").unwrap())));
+        assert!(!ex.iter().any(|r| r.contains(&t.find("324").unwrap())));
     }
 
     #[test]

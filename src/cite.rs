@@ -20,7 +20,8 @@ use serde_json::{json, Value};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::model::{CiteMode, Document, Inline, Reference};
-use crate::project::{yaml_error, Project, TextFile};
+use crate::project::{Project, TextFile};
+use crate::yaml::yaml_error;
 
 /// All entries of all bibliography files.
 pub struct Bibliography {
@@ -148,29 +149,68 @@ fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "bib" => match hayagriva::io::from_biblatex_str(&file.text) {
-            Ok(lib) => Ok(lib.iter().cloned().collect()),
-            Err(errors) => {
-                let first = errors.into_iter().next();
-                let (msg, span) = match first {
-                    Some(hayagriva::io::BibLaTeXError::Parse(e)) => {
-                        (format!("invalid BibTeX: {}", e.kind), e.span)
-                    }
-                    Some(hayagriva::io::BibLaTeXError::Type(e)) => {
-                        (format!("invalid BibTeX field: {}", e.kind), e.span)
-                    }
-                    None => ("invalid BibTeX".to_string(), 0..1),
-                };
-                Err(Diagnostic::error(msg).at(&file.path, span))
+        "bib" => {
+            if let Some(at) = braces_too_deep(&file.text) {
+                return Err(Diagnostic::error(format!(
+                    "invalid BibTeX: braces nest more than {MAX_BIB_NESTING} deep here"
+                ))
+                .at(&file.path, at..at + 1));
             }
-        },
-        "yaml" | "yml" => hayagriva::io::from_yaml_str(&file.text)
-            .map(|lib| lib.iter().cloned().collect())
-            .map_err(|e| yaml_error(&e, &file.path, &file.text)),
+            parse_biblatex(file)
+        }
+        "yaml" | "yml" => {
+            crate::yaml::yaml_precheck(&file.text, &file.path)?;
+            hayagriva::io::from_yaml_str(&file.text)
+                .map(|lib| lib.iter().cloned().collect())
+                .map_err(|e| yaml_error(&e, &file.path, &file.text))
+        }
         _ => Err(Diagnostic::error(
             "unsupported bibliography format (use .bib or hayagriva .yaml)",
         )
         .in_file(&file.path)),
+    }
+}
+
+/// Braces inside one another in a BibTeX file. The parser's time grows with
+/// the square of their depth (100,000 deep: 24 s); titles need a few.
+pub const MAX_BIB_NESTING: usize = 64;
+
+/// Offset of the first brace nested deeper than [`MAX_BIB_NESTING`].
+fn braces_too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (i, c) in text.bytes().enumerate() {
+        match c {
+            b'{' if !escaped => {
+                depth += 1;
+                if depth > MAX_BIB_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' if !escaped => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        escaped = c == b'\\' && !escaped;
+    }
+    None
+}
+
+fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
+    match hayagriva::io::from_biblatex_str(&file.text) {
+        Ok(lib) => Ok(lib.iter().cloned().collect()),
+        Err(errors) => {
+            let first = errors.into_iter().next();
+            let (msg, span) = match first {
+                Some(hayagriva::io::BibLaTeXError::Parse(e)) => {
+                    (format!("invalid BibTeX: {}", e.kind), e.span)
+                }
+                Some(hayagriva::io::BibLaTeXError::Type(e)) => {
+                    (format!("invalid BibTeX field: {}", e.kind), e.span)
+                }
+                None => ("invalid BibTeX".to_string(), 0..1),
+            };
+            Err(Diagnostic::error(msg).at(&file.path, span))
+        }
     }
 }
 
@@ -347,46 +387,54 @@ fn xml_error_span(text: &str, msg: &str) -> Option<Range<usize>> {
             return Some(n..n + 1);
         }
     }
-    // serde_path_to_error paths like `bibliography.layout.$value[1]`: walk
-    // the XML element by element.
+    // serde_path_to_error paths like `bibliography.layout.$value[1]` or
+    // `locale[0].terms.term[2].@form`: walk the XML element by element.
+    // `name[k]` is the k-th child element called `name`, `$value[k]` the
+    // k-th child element of any name, `@attr` an attribute.
     let path = msg.split('`').nth(1)?;
-    let mut pos = text.find("<style").unwrap_or(0);
+    let mut pos = text.find("<style")?;
     let mut found = None;
     for part in path.split('.') {
         let (name, index) = match part.split_once('[') {
             Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (part, None),
         };
-        let start = if name == "$value" || name.starts_with('@') {
-            pos
-        } else {
-            let pat = format!("<{name}");
-            let at = text[pos..].find(&pat).map(|i| pos + i)?;
-            found = Some(at..at + pat.len());
-            at + 1
-        };
-        pos = start;
-        if let Some(k) = index {
-            // The k-th child element of the element opened at `pos`.
-            let child = nth_child(text, pos, k)?;
-            let end = text[child..]
-                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-                .map_or(text.len(), |e| child + e);
-            found = Some(child..end);
-            pos = child + 1;
+        if let Some(attr) = name.strip_prefix('@') {
+            let open_end = text[pos..].find('>').map_or(text.len(), |i| pos + i);
+            let at = text[pos..open_end]
+                .find(&format!(" {attr}="))
+                .map(|i| pos + i + 1)?;
+            return Some(at..at + attr.len());
         }
+        if name == "$value" && index.is_none() {
+            continue;
+        }
+        let wanted = (name != "$value").then_some(name);
+        let child = nth_child(text, pos, index.unwrap_or(0), wanted)?;
+        let end = text[child..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map_or(text.len(), |e| child + e);
+        found = Some(child..end);
+        pos = child;
     }
     found
 }
 
-/// Byte offset of the `k`-th (0-based) child element of the element whose
-/// opening tag contains `inside`.
-fn nth_child(text: &str, inside: usize, k: usize) -> Option<usize> {
+/// Offset of the `k`-th child element (of the given name, if any) of the
+/// element that opens at `inside`.
+fn nth_child(text: &str, inside: usize, k: usize, name: Option<&str>) -> Option<usize> {
     let open_end = text[inside..].find('>')? + inside + 1;
+    if text[..open_end].ends_with("/>") {
+        return None;
+    }
     let mut depth = 0usize;
     let mut count = 0usize;
     let mut i = open_end;
     while let Some(lt) = text[i..].find('<').map(|x| x + i) {
+        if text[lt..].starts_with("<!--") {
+            i = text[lt..].find("-->").map_or(text.len(), |e| lt + e + 3);
+            continue;
+        }
         let gt = text[lt..].find('>')? + lt;
         let tag = &text[lt + 1..gt];
         if tag.starts_with('/') {
@@ -396,10 +444,16 @@ fn nth_child(text: &str, inside: usize, k: usize) -> Option<usize> {
             depth -= 1;
         } else if !tag.starts_with('!') && !tag.starts_with('?') {
             if depth == 0 {
-                if count == k {
-                    return Some(lt);
+                let tag_name = tag
+                    .split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap_or("");
+                if name.is_none_or(|n| n == tag_name) {
+                    if count == k {
+                        return Some(lt);
+                    }
+                    count += 1;
                 }
-                count += 1;
             }
             if !tag.ends_with('/') {
                 depth += 1;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{Files, SimpleFiles};
 use codespan_reporting::term;
 use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
@@ -179,6 +179,14 @@ pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
         .map_or(start + end, |(i, _)| start + i)
 }
 
+/// `text` cut to `max` characters (with "…"), for quoting in a message.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
@@ -195,6 +203,73 @@ fn visible_span(text: &str, span: Range<usize>) -> Range<usize> {
     }
     let next = text[start..].chars().next().map_or(0, char::len_utf8);
     start..start + next
+}
+
+/// Characters of the offending line shown around the caret.
+const SHOWN: usize = 160;
+
+/// The line of `span`, if it cannot be quoted as it is: too long to read,
+/// or holding control characters that would reach the terminal raw.
+fn needs_excerpt(text: &str, span: &Range<usize>) -> bool {
+    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[span.start..]
+        .find('\n')
+        .map_or(text.len(), |i| span.start + i);
+    let line = &text[start..end];
+    line.len() > SHOWN
+        || line
+            .chars()
+            .any(|c| c.is_control() && c != '\t' && c != '\r')
+}
+
+/// A stand-in for `text` that holds only the line of `span` (at its line
+/// number), cut to [`SHOWN`] characters around the span, control
+/// characters shown as symbols (NUL as ␀); the span inside it; and how
+/// many characters of the line it leaves out before the span.
+fn excerpt(text: &str, span: Range<usize>) -> (String, Range<usize>, usize) {
+    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[span.start..]
+        .find('\n')
+        .map_or(text.len(), |i| span.start + i);
+    let line = &text[start..end];
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let at = chars.partition_point(|(i, _)| start + i < span.start);
+    let from = at.saturating_sub(SHOWN / 3);
+    let to = (from + SHOWN).min(chars.len());
+    let mut out = "\n".repeat(text[..start].matches('\n').count());
+    if from > 0 {
+        out.push('…');
+    }
+    let (mut a, mut b) = (None, None);
+    for &(i, c) in &chars[from..to] {
+        if start + i == span.start {
+            a = Some(out.len());
+        }
+        if start + i >= span.end && b.is_none() && a.is_some() {
+            b = Some(out.len());
+        }
+        match c {
+            '\0'..='\u{1f}' if c != '\t' => {
+                out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?'))
+            }
+            '\u{7f}' => out.push('␡'),
+            c if c.is_control() => out.push('�'),
+            c => out.push(c),
+        }
+    }
+    let a = a.unwrap_or(out.len());
+    let b = b.unwrap_or(out.len()).max(a);
+    if to < chars.len() {
+        out.push('…');
+    }
+    out.push('\n');
+    let b = if b == a {
+        a + out[a..].chars().next().map_or(0, char::len_utf8)
+    } else {
+        b
+    };
+    // The excerpt's column of the span is `at - from` (+1 for "…").
+    (out, a..b, from - usize::from(from > 0))
 }
 
 /// Print diagnostics to stderr, coloured when it is a terminal.
@@ -215,9 +290,60 @@ pub fn render_plain(diags: &Diagnostics, sources: &SourceMap) -> String {
     String::from_utf8_lossy(&out.into_inner()).into_owned()
 }
 
+/// The files diagnostics quote: whole sources, or excerpts whose columns
+/// are counted from where the excerpt starts in the real line.
+#[derive(Default)]
+struct Quoted {
+    files: SimpleFiles<String, String>,
+    /// Per file id: characters of the real line left out before the excerpt.
+    shift: Vec<usize>,
+}
+
+impl Quoted {
+    fn add(&mut self, name: String, text: String, shift: usize) -> usize {
+        self.shift.push(shift);
+        self.files.add(name, text)
+    }
+}
+
+impl<'a> Files<'a> for Quoted {
+    type FileId = usize;
+    type Name = String;
+    type Source = &'a str;
+    fn name(&'a self, id: usize) -> Result<String, codespan_reporting::files::Error> {
+        self.files.name(id)
+    }
+    fn source(&'a self, id: usize) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.files.source(id)
+    }
+    fn line_index(
+        &'a self,
+        id: usize,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        self.files.line_index(id, byte)
+    }
+    fn line_range(
+        &'a self,
+        id: usize,
+        line: usize,
+    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        self.files.line_range(id, line)
+    }
+    fn column_number(
+        &'a self,
+        id: usize,
+        line: usize,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let col = self.files.column_number(id, line, byte)?;
+        Ok(col + self.shift.get(id).copied().unwrap_or(0))
+    }
+}
+
 fn write_all(out: &mut dyn WriteColor, diags: &Diagnostics, sources: &SourceMap) {
     let config = term::Config::default();
-    let mut files = SimpleFiles::new();
+    let mut files = Quoted::default();
     let mut ids: BTreeMap<PathBuf, usize> = BTreeMap::new();
     for d in &diags.0 {
         let severity = match d.severity {
@@ -230,12 +356,18 @@ fn write_all(out: &mut dyn WriteColor, diags: &Diagnostics, sources: &SourceMap)
             let shown = file.display().to_string();
             match (d.span.clone(), sources.get(file)) {
                 (Some(span), Some(text)) => {
-                    let id = *ids
-                        .entry(file.clone())
-                        .or_insert_with(|| files.add(shown.clone(), text.to_string()));
                     let span = visible_span(text, span);
                     let (line, col) = line_col(text, span.start);
                     message = format!("{shown}:{line}:{col}: {message}");
+                    let (id, span) = if needs_excerpt(text, &span) {
+                        let (excerpt, span, shift) = excerpt(text, span);
+                        (files.add(shown.clone(), excerpt, shift), span)
+                    } else {
+                        let id = *ids
+                            .entry(file.clone())
+                            .or_insert_with(|| files.add(shown.clone(), text.to_string(), 0));
+                        (id, span)
+                    };
                     let mut label = Label::primary(id, span);
                     if let Some(l) = &d.label {
                         label = label.with_message(l);
@@ -262,6 +394,33 @@ mod tests {
         let off = text.find('x').unwrap();
         assert_eq!(line_col(text, off), (2, 9));
         assert_eq!(offset_of(text, 2, 9), off);
+    }
+
+    #[test]
+    fn long_lines_and_control_characters_are_cut_and_shown() {
+        let mut sources = SourceMap::default();
+        let long = format!("a\n{}XY{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        sources.insert("deep.yaml", long.as_str());
+        let at = long.find('X').unwrap();
+        let text = render_plain(
+            &Diagnostic::error("too deep")
+                .at("deep.yaml", at..at + 1)
+                .into(),
+            &sources,
+        );
+        assert!(
+            text.starts_with("error: deep.yaml:2:100001: too deep"),
+            "{text}"
+        );
+        assert!(text.contains("┌─ deep.yaml:2:100001"), "{text}");
+        assert!(text.len() < 2_000, "{} bytes", text.len());
+        assert!(text.contains("…[[[") && text.contains("XY]]]"), "{text}");
+        sources.insert("nul.md", "ok\nab\0cd\n");
+        let text = render_plain(
+            &Diagnostic::error("NUL").at("nul.md", 5..6).into(),
+            &sources,
+        );
+        assert!(text.contains("ab␀cd") && !text.contains('\0'), "{text}");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Assembled {
     pub sources: SourceMap,
     /// Images referenced by the document (project-relative), to copy.
     pub images: Vec<String>,
+    /// Where each of [`Assembled::images`] is first referenced.
+    pub image_refs: Vec<(PathBuf, Range<usize>)>,
     pub bibliography: Bibliography,
 }
 
@@ -79,6 +81,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         frame: Frame::default(),
         template_seq: 0,
         images: Vec::new(),
+        image_refs: Vec::new(),
         mathml: BTreeMap::new(),
         typst_math: BTreeMap::new(),
         math: math::Converter::new(),
@@ -103,6 +106,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         mathml,
         typst_math,
         images,
+        image_refs,
         ..
     } = asm;
     doc.citations = citations;
@@ -128,6 +132,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         warnings,
         sources,
         images,
+        image_refs,
         bibliography: bib,
     })
 }
@@ -186,6 +191,7 @@ struct Asm<'p> {
     frame: Frame,
     template_seq: usize,
     images: Vec<String>,
+    image_refs: Vec<(PathBuf, Range<usize>)>,
     mathml: BTreeMap<String, String>,
     typst_math: BTreeMap<String, String>,
     math: math::Converter,
@@ -449,7 +455,7 @@ impl<'p> Asm<'p> {
         if let Some(slug) = &meta.slug {
             if !is_file_id(slug) {
                 let t = self.manifest_text();
-                let span = crate::project::yaml_key_span(&t, "slug").unwrap_or(0..1);
+                let span = crate::yaml::yaml_key_span(&t, "slug").unwrap_or(0..1);
                 self.diags.push(
                     Diagnostic::error(format!(
                         "slug `{slug}` names output files; use only letters, digits, `-` and `_`"
@@ -638,10 +644,7 @@ impl<'p> Asm<'p> {
             ))
         } else {
             match resolve_inside(&self.project.root.join("manuscript"), src) {
-                Ok(full) if full.is_file() => None,
-                Ok(_) => Some(format!(
-                    "image `{src}` does not exist (looked for manuscript/{src})"
-                )),
+                Ok(full) => crate::image_check::inspect(&full, src).err(),
                 Err(m) => Some(format!("image path {m} folder manuscript/")),
             }
         };
@@ -650,6 +653,8 @@ impl<'p> Asm<'p> {
                 let rel = format!("manuscript/{src}");
                 if !self.images.contains(&rel) {
                     self.images.push(rel);
+                    let at = self.locate(span, Some(src));
+                    self.image_refs.push(at);
                 }
                 true
             }
@@ -711,7 +716,7 @@ impl<'p> Asm<'p> {
             text: text.to_string(),
         };
         let name = self.next_template_name(&spec.file.display().to_string());
-        match self.tera.add_raw_template(&name, text) {
+        match crate::sandbox::add(&mut self.tera, &name, text) {
             Ok(()) => Some((name, origin)),
             Err(e) => {
                 self.diags.push(template::locate_error(&e, &origin, what));
@@ -727,7 +732,7 @@ impl<'p> Asm<'p> {
         ctx: &Context,
         what: &str,
     ) -> Option<String> {
-        match self.tera.render(name, ctx) {
+        match crate::sandbox::render(&self.tera, name, ctx, origin.text.len()) {
             Ok(s) => Some(s),
             Err(e) => {
                 self.diags.push(template::locate_error(&e, origin, what));
@@ -1041,7 +1046,7 @@ impl<'p> Asm<'p> {
                         let span = msg
                             .split('`')
                             .nth(1)
-                            .and_then(|k| crate::project::yaml_key_span(text, k))
+                            .and_then(|k| crate::yaml::yaml_key_span(text, k))
                             .unwrap_or(0..1);
                         self.diags
                             .push(Diagnostic::error(format!("PRISMA data: {msg}")).at(file, span));
@@ -1127,6 +1132,10 @@ impl<'p> Asm<'p> {
 }
 
 impl Sink for Asm<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) {
+        let d = self.error_at(span, None, message);
+        self.diags.push(d);
+    }
     fn cite(&mut self, items: Vec<CiteItem>, mode: CiteMode, span: Range<usize>) -> Inline {
         let mut ok = true;
         for item in &items {
@@ -1284,8 +1293,14 @@ impl Sink for Asm<'_> {
                     self.typst_math.insert(key, t);
                 }
                 Err(e) => {
-                    let d =
-                        self.error_at(span, Some(tex), format!("cannot convert math `{tex}`: {e}"));
+                    let d = self.error_at(
+                        span,
+                        Some(tex),
+                        format!(
+                            "cannot convert math `{}`: {e}",
+                            crate::diag::shorten(tex, 60)
+                        ),
+                    );
                     self.diags.push(d);
                 }
             }

@@ -137,6 +137,22 @@ impl Repo {
                 "`{branch}` is not a valid branch name"
             )));
         }
+        if branch.starts_with("refs/") || branch == "HEAD" {
+            return Err(Diagnostic::error(format!(
+                "`{branch}` is not a branch name but a reference; give the short name of a local branch, such as gh-pages"
+            )));
+        }
+        let remotes = self.try_run(&["remote"]).unwrap_or_default();
+        if let Some(remote) = remotes
+            .lines()
+            .map(str::trim)
+            .find(|r| !r.is_empty() && branch.starts_with(&format!("{r}/")))
+        {
+            return Err(Diagnostic::error(format!(
+                "`{branch}` names a branch of the remote `{remote}`; publish commits to a local branch (such as {}), which you then push",
+                &branch[remote.len() + 1..]
+            )));
+        }
         let full = format!("refs/heads/{branch}");
         if self.try_run(&["symbolic-ref", "-q", "HEAD"]).as_deref() == Some(full.as_str()) {
             return Err(Diagnostic::error(format!(

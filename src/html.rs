@@ -698,8 +698,11 @@ pub fn render_page(
     // Every template of the theme is loaded, so templates can include or
     // extend one another; the page is templates/article.html.
     let mut tera = Tera::default();
+    crate::sandbox::install(&mut tera);
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(esc);
+    // The page holds the whole document: its size bounds the output.
+    let size: usize = sources.iter().map(|(_, t)| t.len()).sum();
     let mut origins = std::collections::HashMap::new();
     for name in theme.names("templates", ".html") {
         let file = theme.get(&name, sources)?;
@@ -709,7 +712,7 @@ pub fn render_page(
             offset: 0,
             text: file.text.clone(),
         };
-        tera.add_raw_template(&short, &file.text).map_err(|e| {
+        crate::sandbox::add(&mut tera, &short, &file.text).map_err(|e| {
             crate::template::locate_error(&e, &origin, &format!("the template {short}"))
         })?;
         origins.insert(short, origin);
@@ -717,7 +720,7 @@ pub fn render_page(
     let mut ctx = Context::new();
     ctx.insert("page", &page);
     let render = |name: &str| {
-        tera.render(name, &ctx).map_err(|e| {
+        crate::sandbox::render(&tera, name, &ctx, size).map_err(|e| {
             // Name the template the error happened in, if Tera says which.
             let chain = crate::template::error_chain(&e).join(" ");
             let culprit = origins

@@ -292,6 +292,16 @@ fn main() -> ExitCode {
                 Ok(r) => r,
                 Err(m) => return usage_error(&m),
             };
+            let base_url = match args.base_url.as_deref().map(project::parse_base_url) {
+                None => None,
+                Some(Ok(url)) => Some(url.to_string()),
+                Some(Err(m)) => {
+                    return usage_error(&format!(
+                        "--base-url `{}` {m}",
+                        args.base_url.unwrap_or_default()
+                    ))
+                }
+            };
             let out = args.out.unwrap_or_else(|| root.join("public"));
             let both = !args.html && !args.pdf;
             let opts = Options {
@@ -300,7 +310,7 @@ fn main() -> ExitCode {
                 html: both || args.html,
                 pdf: both || args.pdf,
                 force: args.force,
-                base_url: args.base_url,
+                base_url,
                 emit_typst: args.emit_typst,
             };
             match build::build(&opts) {

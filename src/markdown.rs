@@ -39,6 +39,31 @@ pub trait Sink {
         span: Range<usize>,
     ) -> Inline;
     fn allow_html(&self) -> bool;
+    /// A problem with the Markdown itself at `span`.
+    fn error(&mut self, span: Range<usize>, message: String);
+}
+
+/// Blocks and inline elements inside one another (quotes in lists in
+/// quotes, emphasis in emphasis...); markdown-it's limit too. Deeper
+/// nesting is refused: every stage after the parser recurses on it.
+pub const MAX_NESTING: usize = 100;
+
+/// The range of the first element nested more than [`MAX_NESTING`] deep.
+fn too_deep(events: &[(Event, Range<usize>)]) -> Option<Range<usize>> {
+    let mut depth = 0usize;
+    for (e, r) in events {
+        match e {
+            Event::Start(_) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(r.clone());
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn options() -> Options {
@@ -69,6 +94,14 @@ pub fn parse(text: &str, sink: &mut dyn Sink) -> Vec<Block> {
             .into_offset_iter()
             .collect()
     };
+    if let Some(range) = too_deep(&events) {
+        let at = range.start..(range.start + 1).min(range.end.max(range.start + 1));
+        sink.error(
+            at,
+            format!("Markdown nests more than {MAX_NESTING} deep here (quotes, lists or emphasis inside one another); galley stops there"),
+        );
+        return Vec::new();
+    }
     let mut p = P {
         events,
         pos: 0,
@@ -746,6 +779,9 @@ mod tests {
             Inline::Note(0)
         }
         fn footnote_def(&mut self, _: &str, _: Vec<Block>, _: Range<usize>) {}
+        fn error(&mut self, _: Range<usize>, message: String) {
+            self.markers.push(format!("error: {message}"));
+        }
         fn image(&mut self, src: &str, alt: String, _: Range<usize>) -> Inline {
             Inline::Image {
                 src: src.into(),

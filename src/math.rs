@@ -2,6 +2,64 @@
 
 use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
 
+/// Groups (`{...}`, `\left...\right`, `\begin...\end`) inside one another,
+/// and commands taking a command as argument (`\sqrt\sqrt x`), in one
+/// formula. Both converters recurse on them.
+pub const MAX_NESTING: usize = 64;
+
+/// Refuse formulas nested deeper than [`MAX_NESTING`].
+pub fn check_nesting(tex: &str) -> Result<(), String> {
+    let too_deep = || {
+        Err(format!(
+            "the formula nests more than {MAX_NESTING} deep (braces, \\left...\\right or environments inside one another)"
+        ))
+    };
+    let b = tex.as_bytes();
+    let (mut depth, mut chain, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j].is_ascii_alphabetic() {
+                    j += 1;
+                }
+                if j == start {
+                    // `\{`, `\\`: an escaped character.
+                    i += 2;
+                    chain = 0;
+                    continue;
+                }
+                match &tex[start..j] {
+                    "left" | "begin" => depth += 1,
+                    "right" | "end" => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                chain += 1;
+                if depth > MAX_NESTING || chain > MAX_NESTING {
+                    return too_deep();
+                }
+                i = j;
+                continue;
+            }
+            b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return too_deep();
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            c if c.is_ascii_whitespace() => {}
+            _ => chain = 0,
+        }
+        if !b[i].is_ascii_whitespace() && b[i] != b'{' {
+            chain = 0;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// Cache key of a formula.
 pub fn key(tex: &str, display: bool) -> String {
     format!("{}{tex}", if display { 'D' } else { 'I' })
@@ -29,6 +87,7 @@ impl Converter {
     }
 
     pub fn to_mathml(&self, tex: &str, display: bool) -> Result<String, String> {
+        check_nesting(tex)?;
         let mode = if display {
             MathDisplay::Block
         } else {
@@ -44,6 +103,22 @@ impl Converter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_formulas_are_refused_not_overflowed() {
+        let deep = format!("{}y{}", "x^{".repeat(5000), "}".repeat(5000));
+        assert!(check_nesting(&deep).is_err());
+        assert!(Converter::new().to_mathml(&deep, false).is_err());
+        assert!(to_typst(&deep).is_err());
+        assert!(to_typst(&format!("{}x", "\\sqrt".repeat(5000))).is_err());
+        assert!(to_typst(&format!(
+            "{}x{}",
+            "\\left(".repeat(100),
+            "\\right)".repeat(100)
+        ))
+        .is_err());
+        assert!(check_nesting(r"\frac{a_{i}^{2}}{\sqrt{b}} \left( \{x\} \right)").is_ok());
+    }
 
     #[test]
     fn converts_the_papers_math() {
@@ -66,6 +141,7 @@ mod tests {
 /// LaTeX math (the subset papers use) to Typst math. Anything galley cannot
 /// convert is an error, never dropped.
 pub fn to_typst(tex: &str) -> Result<String, String> {
+    check_nesting(tex)?;
     let mut p = TexParser {
         chars: tex.chars().collect(),
         pos: 0,

@@ -136,10 +136,17 @@ pub fn touch(path: &std::path::Path) {
 /// A file's bytes. With memoisation on, a file whose size, modification
 /// time and inode are unchanged since the last build is not read again.
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    // Only regular files: opening a FIFO would wait for a writer forever.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file (a folder, FIFO, socket or device); galley reads only regular files",
+        ));
+    }
     if !enabled() {
         return std::fs::read(path);
     }
-    let meta = std::fs::metadata(path)?;
     let mtime = meta
         .modified()
         .ok()

@@ -74,7 +74,109 @@ pub fn check_no_sources<'a>(
     Ok(())
 }
 
-/// Refuse output folders whose replacement would destroy sources.
+/// The name of the file that lists a build's inputs and outputs.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Every entry under `dir`, relative, with forward slashes, sorted: files and
+/// symbolic links (never followed) by name, folders that hold nothing with a
+/// trailing `/`. Top-level entries named in `skip` are left out.
+pub fn tree(dir: &Path, skip: &[&str]) -> Result<Vec<String>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = fs::read_dir(&d).map_err(|e| read_err(&d, e))?;
+        let mut empty = true;
+        for entry in rd {
+            let entry = entry.map_err(|e| read_err(&d, e))?;
+            let p = entry.path();
+            let Ok(rel) = p.strip_prefix(dir) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if d == dir && skip.contains(&rel.as_str()) {
+                empty = false;
+                continue;
+            }
+            empty = false;
+            let ft = entry.file_type().map_err(|e| read_err(&p, e))?;
+            if ft.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(rel);
+            }
+        }
+        if empty && d != dir {
+            if let Ok(rel) = d.strip_prefix(dir) {
+                out.push(format!("{}/", rel.to_string_lossy().replace('\\', "/")));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The outputs a previous build listed in its manifest.json (none if the
+/// folder holds no galley manifest).
+fn listed_outputs(dir: &Path) -> std::collections::BTreeSet<String> {
+    let Ok(text) = fs::read_to_string(dir.join(MANIFEST_FILE)) else {
+        return Default::default();
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Default::default();
+    };
+    if v.get("generator").and_then(|g| g.as_str()) != Some("galley") {
+        return Default::default();
+    }
+    v.get("outputs")
+        .and_then(|o| o.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The first entry of `dir` that stops it being replaced, if any. A folder
+/// may be replaced when it does not exist, is empty, or holds exactly a
+/// previous galley output: every file in it listed in its manifest.json.
+/// Top-level entries named in `skip` are not looked at.
+pub fn in_the_way(dir: &Path, skip: &[&str]) -> Result<Option<String>, Diagnostic> {
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_err(dir, e)),
+        Ok(m) if !m.is_dir() => return Ok(Some(String::new())),
+        Ok(_) => {}
+    }
+    let entries = tree(dir, skip)?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let listed = listed_outputs(dir);
+    Ok(entries.into_iter().find(|e| !listed.contains(e)))
+}
+
+/// Record in the manifest every file the output folder will hold: the
+/// files written and those `kept` from the previous output. This list is
+/// what lets the next build replace the folder.
+pub fn list_outputs(files: &mut [OutFile], kept: &[String]) {
+    let mut all: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    all.extend(kept.iter().map(String::as_str));
+    let listed: Vec<serde_json::Value> = all.into_iter().map(|p| p.into()).collect();
+    let Some(manifest) = files.iter_mut().find(|f| f.path == MANIFEST_FILE) else {
+        return;
+    };
+    let Ok(serde_json::Value::Object(mut m)) = serde_json::from_slice(&manifest.bytes) else {
+        return;
+    };
+    m.insert("outputs".into(), listed.into());
+    let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
+    text.push('\n');
+    manifest.bytes = text.into_bytes();
+}
+
+/// Refuse output folders whose replacement would destroy anything but a
+/// previous galley output (unless `force`), and always the project itself.
 pub fn check_out_dir(root: &Path, out: &Path, force: bool) -> Result<(), Diagnostic> {
     let root_abs = absolute(root);
     let out_abs = absolute(out);
@@ -87,19 +189,22 @@ pub fn check_out_dir(root: &Path, out: &Path, force: bool) -> Result<(), Diagnos
     if force {
         return Ok(());
     }
-    if out_abs.join(".git").exists() {
-        return Err(Diagnostic::error(format!(
-            "refusing to replace {}: it holds a .git folder (use --force if you really mean it)",
-            out.display()
-        )));
-    }
-    if out_abs.join("manuscript/manuscript.yaml").exists() {
-        return Err(Diagnostic::error(format!(
-            "refusing to replace {}: it holds a manuscript project (use --force if you really mean it)",
-            out.display()
-        )));
-    }
-    Ok(())
+    let Some(file) = in_the_way(&out_abs, &[])? else {
+        return Ok(());
+    };
+    let why = if file.is_empty() {
+        "it is not a folder".to_string()
+    } else if out_abs.join(".git").exists() {
+        "it holds a .git folder".to_string()
+    } else if out_abs.join("manuscript/manuscript.yaml").exists() {
+        "it holds a manuscript project".to_string()
+    } else {
+        format!("it holds {file}, which no galley build wrote")
+    };
+    Err(Diagnostic::error(format!(
+        "refusing to replace {}: {why}; galley replaces a folder only when it is empty or holds exactly a previous galley output (every file listed in its {MANIFEST_FILE}); choose another folder, or use --force to replace it anyway",
+        out.display()
+    )))
 }
 
 /// Write all files into a staging folder next to `out`, then swap it in.
@@ -112,7 +217,9 @@ pub fn write_atomically(
 }
 
 /// [`write_atomically`], moving the entries named in `carry` (such as
-/// `.git`) from the previous output into the new one.
+/// `.git`) from the previous output into the new one. On every failure the
+/// staging folder is removed again (and anything carried moved back); the
+/// error says what, if anything, could not be cleaned up.
 pub fn write_atomically_carrying(
     out: &Path,
     files: &[OutFile],
@@ -129,11 +236,60 @@ pub fn write_atomically_carrying(
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "public".into());
     fs::create_dir_all(&parent).map_err(|e| io_err(&parent, e))?;
+    // Strays of killed builds go first, whatever happens to this one.
+    clean_leftovers(&parent, &name);
     let staging = parent.join(format!(".{name}.galley-new-{}", std::process::id()));
     let old = parent.join(format!(".{name}.galley-old-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
+    let mut carried = Vec::new();
+    let result = fill_and_swap(
+        &out,
+        &staging,
+        &old,
+        files,
+        keep_previous,
+        carry,
+        &mut carried,
+    );
+    if let Err(mut e) = result {
+        for (from, to) in carried {
+            if fs::rename(&to, &from).is_err() {
+                e = e.with_note(format!(
+                    "{} could not be moved back; it is at {}",
+                    from.display(),
+                    to.display()
+                ));
+                return Err(e);
+            }
+        }
+        for leftover in [&staging, &old] {
+            if fs::symlink_metadata(leftover).is_ok() && fs::remove_dir_all(leftover).is_err() {
+                e = e.with_note(format!(
+                    "could not remove the unfinished output {}; delete it",
+                    leftover.display()
+                ));
+            }
+        }
+        return Err(e);
+    }
+    clean_leftovers(&parent, &name);
+    Ok(())
+}
+
+/// The fallible middle of [`write_atomically_carrying`]: write the staging
+/// folder, move the carried entries in (noting them in `carried`), swap.
+fn fill_and_swap(
+    out: &Path,
+    staging: &Path,
+    old: &Path,
+    files: &[OutFile],
+    keep_previous: bool,
+    carry: &[&str],
+    carried: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), Diagnostic> {
+    fs::create_dir_all(staging).map_err(|e| io_err(staging, e))?;
     if keep_previous && out.is_dir() {
-        copy_tree(&out, &staging)?;
+        copy_tree(out, staging)?;
     }
     for f in files {
         let target = staging.join(&f.path);
@@ -142,7 +298,6 @@ pub fn write_atomically_carrying(
         }
         fs::write(&target, &f.bytes).map_err(|e| io_err(&target, e))?;
     }
-    let mut carried = Vec::new();
     for name in carry {
         let from = out.join(name);
         if fs::symlink_metadata(&from).is_ok() {
@@ -153,21 +308,23 @@ pub fn write_atomically_carrying(
             carried.push((from, to));
         }
     }
-    if out.exists() {
-        if let Err(e) = swap(&staging, &out, &old) {
-            for (from, to) in carried {
-                let _ = fs::rename(to, from);
-            }
-            return Err(e);
-        }
+    if fs::symlink_metadata(out).is_ok() {
+        swap(staging, out, old)
     } else {
-        fs::rename(&staging, &out).map_err(|e| io_err(&out, e))?;
+        fs::rename(staging, out).map_err(|e| io_err(out, e))
     }
-    clean_leftovers(&parent, &name);
-    Ok(())
 }
 
-/// Remove staging folders left by killed builds (never the live output).
+/// Remove the staging folders that killed builds left beside `out`.
+pub fn clean_strays(out: &Path) {
+    let out = absolute(out);
+    if let (Some(parent), Some(name)) = (out.parent(), out.file_name()) {
+        clean_leftovers(parent, &name.to_string_lossy());
+    }
+}
+
+/// Is the process that named a staging folder still running (and so its
+/// folder not a stray)?
 fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return false;
@@ -180,6 +337,7 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// Remove staging folders left by killed builds (never the live output).
 fn clean_leftovers(parent: &Path, name: &str) {
     let prefix_new = format!(".{name}.galley-new-");
     let prefix_old = format!(".{name}.galley-old-");
@@ -248,6 +406,10 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+fn read_err(p: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error(format!("cannot read {}: {e}", p.display()))
+}
+
 fn io_err(p: &Path, e: std::io::Error) -> Diagnostic {
     Diagnostic::error(format!("cannot write {}: {e}", p.display()))
 }
@@ -270,6 +432,48 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_staging_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_atomically(&out, &[OutFile::new("a.txt", b"one".to_vec())], false).unwrap();
+        // `a` cannot be a file and a folder: the write fails half-way.
+        let clash = [
+            OutFile::new("a", b"x".to_vec()),
+            OutFile::new("a/b", b"y".to_vec()),
+        ];
+        assert!(write_atomically(&out, &clash, false).is_err());
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["public"], "{names:?}");
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"one");
+    }
+
+    #[test]
+    fn a_folder_is_replaceable_only_as_its_manifest_lists_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        assert_eq!(in_the_way(&out, &[]).unwrap(), None);
+        fs::create_dir_all(out.join("empty")).unwrap();
+        assert_eq!(in_the_way(&out, &[]).unwrap().as_deref(), Some("empty/"));
+        fs::remove_dir(out.join("empty")).unwrap();
+        let mut files = vec![
+            OutFile::new("index.html", b"<p>".to_vec()),
+            OutFile::new(MANIFEST_FILE, b"{\"generator\": \"galley\"}".to_vec()),
+        ];
+        list_outputs(&mut files, &["kept.pdf".to_string()]);
+        write_atomically(&out, &files, false).unwrap();
+        assert_eq!(in_the_way(&out, &[]).unwrap(), None);
+        fs::write(out.join("kept.pdf"), b"%PDF").unwrap();
+        assert_eq!(in_the_way(&out, &[]).unwrap(), None);
+        fs::write(out.join("mine.txt"), b"mine").unwrap();
+        assert_eq!(in_the_way(&out, &[]).unwrap().as_deref(), Some("mine.txt"));
+        assert_eq!(in_the_way(&out, &["mine.txt"]).unwrap(), None);
     }
 
     #[test]

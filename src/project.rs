@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::diag::{offset_of, Diagnostic, Diagnostics, Failure, SourceMap};
 use crate::template::yaml_to_json;
+use crate::yaml::{parse_yaml, yaml_error, yaml_key_span};
 
 pub const MANIFEST: &str = "manuscript/manuscript.yaml";
 
@@ -107,7 +108,31 @@ pub struct PdfSpec {
     /// Text columns of the body (the title block and abstract span them).
     pub columns: Option<u8>,
     /// ua-1 (tagged, accessible; the default), a-2b, a-3b or none.
-    pub standard: Option<String>,
+    pub standard: Option<PdfConformance>,
+}
+
+/// The standard a PDF claims to conform to (`pdf: {standard: ...}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PdfConformance {
+    #[serde(rename = "ua-1")]
+    Ua1,
+    #[serde(rename = "a-2b")]
+    A2b,
+    #[serde(rename = "a-3b")]
+    A3b,
+    #[serde(rename = "none")]
+    None,
+}
+
+impl PdfConformance {
+    pub fn name(self) -> &'static str {
+        match self {
+            PdfConformance::Ua1 => "ua-1",
+            PdfConformance::A2b => "a-2b",
+            PdfConformance::A3b => "a-3b",
+            PdfConformance::None => "none",
+        }
+    }
 }
 
 /// manuscript.yaml
@@ -185,6 +210,28 @@ pub struct Project {
     pub sources: SourceMap,
 }
 
+/// The address a site is served from (`base_url`, `--base-url`), for every
+/// command alike: an absolute http(s) URL without user, query or fragment,
+/// ending in `/`. The error completes "base_url `...` ".
+pub fn parse_base_url(given: &str) -> std::result::Result<url::Url, String> {
+    let mut url =
+        url::Url::parse(given.trim()).map_err(|e| format!("is not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err("is not an http:// or https:// address".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("may not have a query or a fragment".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("may not hold a user name or password".into());
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
 /// Walk up from `start` to the folder holding manuscript/manuscript.yaml.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
@@ -247,6 +294,13 @@ pub fn read_text(
                 s.drain(..3);
             }
             sources.insert(rel, s.as_str());
+            if let Some(at) = s.find('\0') {
+                return Err(Diagnostic::error(
+                    "file holds a NUL byte (U+0000), which a text file cannot; is part of it binary?",
+                )
+                .at(rel, at..at + 1)
+                .with_label("NUL byte here"));
+            }
             Ok(s)
         }
         Err(e) => {
@@ -269,87 +323,6 @@ pub fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
-}
-
-/// A serde_yaml error as a located diagnostic.
-pub fn yaml_error(e: &serde_yaml::Error, rel: &Path, text: &str) -> Diagnostic {
-    let msg = e.to_string();
-    // serde_yaml appends " at line L column C"; the location is shown anyway.
-    let msg = match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    };
-    let d = Diagnostic::error(format!("invalid YAML: {msg}"));
-    // serde_yaml points duplicate keys at their mapping; point at the
-    // second occurrence of the key instead.
-    let dup = msg
-        .strip_prefix("duplicate field `")
-        .and_then(|r| r.split('`').next())
-        .or_else(|| {
-            msg.strip_prefix("duplicate entry with key \"")
-                .and_then(|r| r.split('"').next())
-        });
-    if let Some(key) = dup {
-        let mut seen = 0;
-        let mut off = 0;
-        for line in text.split_inclusive('\n') {
-            let t = line.trim_start();
-            let t = t.strip_prefix("- ").unwrap_or(t);
-            let t = t.trim_start_matches(['"', '\'']);
-            if t.starts_with(key)
-                && t[key.len()..]
-                    .trim_start_matches(['"', '\''])
-                    .trim_start()
-                    .starts_with(':')
-            {
-                seen += 1;
-                if seen == 2 {
-                    let start = off + line.find(key).unwrap_or(0);
-                    return d.at(rel, start..start + key.len());
-                }
-            }
-            off += line.len();
-        }
-    }
-    match e.location() {
-        Some(loc) => {
-            let off = offset_of(text, loc.line(), loc.column());
-            d.at(rel, off..off + 1)
-        }
-        None => d.in_file(rel),
-    }
-}
-
-/// Parse YAML text into a typed value with a located error.
-pub fn parse_yaml<T: for<'de> Deserialize<'de>>(
-    text: &str,
-    rel: &Path,
-) -> std::result::Result<T, Diagnostic> {
-    if let Some(off) = leading_tab(text) {
-        return Err(Diagnostic::error(
-            "invalid YAML: tabs are not allowed for indentation; use spaces",
-        )
-        .at(rel, off..off + 1));
-    }
-    serde_yaml::from_str(text).map_err(|e| yaml_error(&e, rel, text))
-}
-
-/// Offset of a tab used as indentation (YAML forbids it; serde_yaml's message
-/// for it is obscure).
-fn leading_tab(text: &str) -> Option<usize> {
-    let mut off = 0;
-    for line in text.split_inclusive('\n') {
-        let indent_end = line
-            .find(|c: char| c != ' ' && c != '\t')
-            .unwrap_or(line.len());
-        if let Some(i) = line[..indent_end].find('\t') {
-            if !line.trim().is_empty() {
-                return Some(off + i);
-            }
-        }
-        off += line.len();
-    }
-    None
 }
 
 fn list_dir(root: &Path, rel: &str, exts: &[&str]) -> Vec<PathBuf> {
@@ -475,22 +448,6 @@ fn csv_error(e: &csv::Error, rel: &Path, text: &str) -> Diagnostic {
     }
 }
 
-/// Span of the YAML key `key:` (at any indentation) in `text`, for messages
-/// about a key's value.
-pub fn yaml_key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
-    let mut off = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim_start();
-        let t = t.strip_prefix("- ").unwrap_or(t);
-        if t.starts_with(key) && t[key.len()..].trim_start().starts_with(':') {
-            let start = off + line.find(key).unwrap_or(0);
-            return Some(start..start + key.len());
-        }
-        off += line.len();
-    }
-    None
-}
-
 impl Project {
     /// Load everything a build reads. Problems are collected, not stopped at.
     pub fn load(root: &Path) -> std::result::Result<Project, Failure> {
@@ -506,7 +463,7 @@ impl Project {
                 })
             }
         };
-        let meta: Meta = match parse_yaml(&text, &manifest) {
+        let mut meta: Meta = match parse_yaml(&text, &manifest) {
             Ok(m) => m,
             Err(d) => {
                 return Err(Failure {
@@ -515,6 +472,17 @@ impl Project {
                 })
             }
         };
+        if let Some(given) = meta.base_url.take() {
+            match parse_base_url(&given) {
+                Ok(url) => meta.base_url = Some(url.to_string()),
+                Err(m) => {
+                    let span = yaml_key_span(&text, "base_url").unwrap_or(0..1);
+                    diags.push(
+                        Diagnostic::error(format!("base_url `{given}` {m}")).at(&manifest, span),
+                    );
+                }
+            }
+        }
         let meta_value = match serde_yaml::from_str::<serde_yaml::Value>(&text) {
             Ok(v) => yaml_to_json(v),
             Err(e) => {
@@ -679,11 +647,5 @@ mod tests {
         assert_eq!(v[0]["n"], 12);
         assert_eq!(v[1]["n"], 0.5);
         assert!(v[1]["name"].is_null());
-    }
-
-    #[test]
-    fn yaml_tab_indentation_is_located() {
-        let err = parse_yaml::<serde_yaml::Value>("a:\n\tb: 1\n", Path::new("m.yaml")).unwrap_err();
-        assert_eq!(err.span, Some(3..4));
     }
 }

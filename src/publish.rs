@@ -16,7 +16,7 @@ use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
 use crate::git::{self, Repo};
 use crate::links;
 use crate::output::{self, OutFile};
-use crate::project::{Project, MANIFEST};
+use crate::project::{parse_base_url, Project, MANIFEST};
 
 /// The file that marks a folder as a previous publish, which the next one
 /// may replace.
@@ -85,7 +85,7 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
         check_dir(&s.root, d)?;
     }
     let (project, assembled, warnings) = build::check(&s.root)?;
-    let base = base_url(s, &project, &assembled.sources)?;
+    let base = base_url(s, &project)?;
     let opts = Options {
         root: s.root.clone(),
         out: dir.clone().unwrap_or_else(|| s.root.join("public")),
@@ -105,6 +105,7 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
         sitemap(&base, &pdf).into_bytes(),
     ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    output::list_outputs(&mut files, &[]);
     let broken = links::check(&files, &base);
     if !broken.is_empty() {
         return Err(Error::Failed(Failure {
@@ -201,47 +202,19 @@ fn short(commit: &str) -> &str {
     &commit[..commit.len().min(12)]
 }
 
-/// The base URL from the command line or manuscript.yaml, as an absolute
-/// http(s) URL ending in `/`.
-fn base_url(s: &Settings, project: &Project, sources: &SourceMap) -> Result<Url, Error> {
+/// The base URL from the command line or manuscript.yaml (checked when the
+/// project loaded), as an absolute http(s) URL ending in `/`.
+fn base_url(s: &Settings, project: &Project) -> Result<Url, Error> {
     if let Some(given) = &s.base_url {
-        return parse_base(given).map_err(|m| Error::Usage(format!("--base-url `{given}` {m}")));
+        return parse_base_url(given)
+            .map_err(|m| Error::Usage(format!("--base-url `{given}` {m}")));
     }
     match &project.meta.base_url {
-        Some(given) => parse_base(given).map_err(|m| {
-            let text = sources.get(Path::new(MANIFEST)).unwrap_or_default();
-            let d = Diagnostic::error(format!("base_url `{given}` {m}"));
-            let d = match text.find("base_url") {
-                Some(i) => d.at(MANIFEST, i..i + "base_url".len()),
-                None => d.in_file(MANIFEST),
-            };
-            Error::Failed(Failure {
-                diags: d.into(),
-                sources: sources.clone(),
-            })
-        }),
+        Some(given) => parse_base_url(given).map_err(|m| Error::Usage(format!("base_url `{given}` {m}"))),
         None => Err(Error::Usage(format!(
             "publish needs the address the site will be served from, for its canonical URL, metadata and sitemap: pass --base-url URL (such as https://user.github.io/paper/) or set base_url in {MANIFEST}"
         ))),
     }
-}
-
-fn parse_base(given: &str) -> Result<Url, String> {
-    let mut url = Url::parse(given.trim()).map_err(|e| format!("is not an absolute URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err("is not an http:// or https:// address".into());
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("may not have a query or a fragment".into());
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("may not hold a user name or password".into());
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
 }
 
 /// `.galley-publish`: what wrote the folder, and for which address.
@@ -274,10 +247,12 @@ fn commit_message(source: &git::Source, base: &Url) -> String {
 }
 
 /// Refuse a folder whose replacement would destroy something that is not a
-/// previous publish.
+/// previous galley output: it must be new, empty, hold exactly what its
+/// manifest.json lists (besides `.git` and `CNAME`, which are kept), or be
+/// marked for publishing by the user (an empty [`MARKER`] file).
 fn check_dir(root: &Path, dir: &Path) -> Result<(), Diagnostic> {
     output::check_out_dir(root, dir, true)?;
-    if !dir.exists() {
+    if std::fs::symlink_metadata(dir).is_err() {
         return Ok(());
     }
     let refuse =
@@ -285,32 +260,26 @@ fn check_dir(root: &Path, dir: &Path) -> Result<(), Diagnostic> {
     if !dir.is_dir() {
         return Err(refuse("it is not a folder"));
     }
-    if dir.join(MARKER).is_file() {
+    if dir.join(MANIFEST).exists() {
+        return Err(refuse("it holds a manuscript project"));
+    }
+    let marker = std::fs::read(dir.join(MARKER)).ok();
+    // The user's own marker: "replace everything here but .git".
+    if marker.as_ref().is_some_and(|m| m.trim_ascii().is_empty()) {
         return Ok(());
     }
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(|e| refuse(&format!("cannot read it ({e})")))?
-        .flatten();
-    if entries.next().is_none() {
-        return Ok(());
-    }
-    if dir.join(".git").exists() {
+    if marker.is_none() && dir.join(".git").exists() {
         return Err(refuse(&format!(
             "it holds .git and is not a previous publish (no {MARKER} file); if it is a checkout of your pages repository, create an empty {MARKER} in it and galley will replace everything in it but .git"
         )));
     }
-    if dir.join(MANIFEST).exists() {
-        return Err(refuse("it holds a manuscript project"));
+    match output::in_the_way(dir, &[".git", "CNAME"])? {
+        None => Ok(()),
+        Some(file) => Err(refuse(&format!(
+            "it holds {file}, which no galley build wrote (a folder is replaced only when it is empty or holds exactly a previous galley output, every file listed in its {}); choose a new or empty folder",
+            output::MANIFEST_FILE
+        ))),
     }
-    // The output of `galley build` may be replaced too.
-    let built = std::fs::read_to_string(dir.join("manifest.json"))
-        .is_ok_and(|m| m.contains("\"generator\": \"galley\""));
-    if built {
-        return Ok(());
-    }
-    Err(refuse(&format!(
-        "it is not empty and not a previous publish (no {MARKER} file); choose a new or empty folder"
-    )))
 }
 
 /// Every file under `dir` (path with forward slashes → bytes), leaving out
@@ -329,12 +298,25 @@ fn dir_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostic> {
             if p == dir.join(".git") {
                 continue;
             }
-            if p.is_dir() {
+            let ft = e
+                .file_type()
+                .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", p.display())))?;
+            let Ok(rel) = p.strip_prefix(dir) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if ft.is_dir() {
                 stack.push(p);
-            } else if let Ok(rel) = p.strip_prefix(dir) {
+            } else if ft.is_symlink() {
+                // The publish replaces the link, never what it points at.
+                let target = std::fs::read_link(&p).unwrap_or_default();
+                let mut bytes = b"symbolic link to ".to_vec();
+                bytes.extend_from_slice(target.as_os_str().as_encoded_bytes());
+                out.insert(rel, bytes);
+            } else {
                 let bytes = std::fs::read(&p)
                     .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", p.display())))?;
-                out.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+                out.insert(rel, bytes);
             }
         }
     }
@@ -405,21 +387,23 @@ mod tests {
     #[test]
     fn base_urls_end_in_a_slash() {
         assert_eq!(
-            parse_base("https://u.github.io/paper").unwrap().as_str(),
+            parse_base_url("https://u.github.io/paper")
+                .unwrap()
+                .as_str(),
             "https://u.github.io/paper/"
         );
         assert_eq!(
-            parse_base("https://example.org").unwrap().as_str(),
+            parse_base_url("https://example.org").unwrap().as_str(),
             "https://example.org/"
         );
-        assert!(parse_base("u.github.io/paper").is_err());
-        assert!(parse_base("ftp://example.org/").is_err());
-        assert!(parse_base("https://example.org/?a=1").is_err());
+        assert!(parse_base_url("u.github.io/paper").is_err());
+        assert!(parse_base_url("ftp://example.org/").is_err());
+        assert!(parse_base_url("https://example.org/?a=1").is_err());
     }
 
     #[test]
     fn sitemap_lists_the_article_and_the_pdf() {
-        let base = parse_base("https://u.github.io/paper/").unwrap();
+        let base = parse_base_url("https://u.github.io/paper/").unwrap();
         let s = sitemap(&base, "a&b.pdf");
         assert!(s.contains("<loc>https://u.github.io/paper/</loc>"));
         assert!(s.contains("<loc>https://u.github.io/paper/a&amp;b.pdf</loc>"));

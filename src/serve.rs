@@ -23,6 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -169,11 +170,23 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         emit_typst: None,
     };
     let (tx, rx) = mpsc::channel();
+    // An edit to the sources while a rebuild runs supersedes it: the
+    // rebuild's templates stop at their next step, and the next rebuild
+    // starts from the new files (a runaway template cannot hold up a fix).
+    let superseded = Arc::new(AtomicBool::new(false));
+    let flag = superseded.clone();
+    let watched_root = root.clone();
     // Symbolic links are not followed: a link to a large or unreadable tree
     // would be watched whole (or stop the watch), and the build refuses
     // files reached through links that leave the project anyway.
     let mut watcher = notify::RecommendedWatcher::new(
-        move |ev| {
+        move |ev: notify::Result<notify::Event>| {
+            if ev
+                .as_ref()
+                .is_ok_and(|ev| relevant(ev, &watched_root, &HashSet::new()))
+            {
+                flag.store(true, Ordering::SeqCst);
+            }
             let _ = tx.send(ev);
         },
         notify::Config::default().with_follow_symlinks(false),
@@ -190,6 +203,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         root: root.clone(),
         inputs: HashSet::new(),
         extra_dirs: HashSet::new(),
+        superseded,
+        retry: false,
     };
     builder.rebuild_guarded();
 
@@ -214,7 +229,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), String> {
         open_browser(&url);
     }
 
-    std::thread::spawn(move || builder.run(&rx));
+    // A stack as deep as the main thread's, for the nesting a manuscript
+    // may have (the limits of Markdown, math and templates are set for it).
+    std::thread::Builder::new()
+        .name("galley-rebuild".into())
+        .stack_size(64 << 20)
+        .spawn(move || builder.run(&rx))
+        .map_err(|e| format!("cannot start the rebuild thread: {e}"))?;
 
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -288,6 +309,12 @@ struct Builder {
     inputs: HashSet<PathBuf>,
     /// Folders outside the watched ones that hold inputs, watched too.
     extra_dirs: HashSet<PathBuf>,
+    /// Set by the watcher when the sources change; cancels the templates
+    /// of the rebuild that is running.
+    superseded: Arc<AtomicBool>,
+    /// The last rebuild was superseded: rebuild even if the events that
+    /// follow look irrelevant.
+    retry: bool,
 }
 
 impl Builder {
@@ -306,7 +333,7 @@ impl Builder {
                     break;
                 }
             }
-            if wanted {
+            if wanted || self.retry {
                 self.rebuild_guarded();
             }
         }
@@ -395,9 +422,19 @@ impl Builder {
     /// Rebuild the site, publish it, then the PDF.
     fn rebuild(&mut self) {
         let started = Instant::now();
+        self.superseded.store(false, Ordering::SeqCst);
+        self.retry = false;
+        crate::sandbox::set_cancel(Some(self.superseded.clone()));
         let mut stage = match build::site_stage(&self.opts) {
             Ok(s) => s,
             Err(f) => {
+                if self.superseded.load(Ordering::SeqCst) && is_cancelled(&f) {
+                    // A newer edit came in: build that instead.
+                    eprintln!("[serve] rebuild superseded by a newer edit");
+                    self.retry = true;
+                    memo::take_stats();
+                    return;
+                }
                 self.failed(&f);
                 memo::sweep();
                 return;
@@ -522,6 +559,14 @@ impl Builder {
 }
 
 /// "reused: 8 of 9 markdown, ..." from the memo statistics.
+/// Did this build stop because a newer edit cancelled it?
+fn is_cancelled(f: &diag::Failure) -> bool {
+    f.diags
+        .0
+        .iter()
+        .any(|d| d.message.contains(crate::sandbox::CANCELLED))
+}
+
 fn reuse_summary(stats: &[(&'static str, usize, usize)]) -> String {
     if stats.is_empty() {
         return "first build".to_string();
@@ -607,8 +652,24 @@ impl Shared {
     }
 
     /// Refuse requests for another host (DNS rebinding) and from pages of
-    /// another origin.
-    fn guard(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// another origin: one Host naming this machine, at most one Origin of
+    /// this server, and a request target that is a path (not
+    /// `http://other/`, whose host would be another than the Host's).
+    fn guard(&self, uri: &axum::http::Uri, headers: &HeaderMap) -> Result<(), Response> {
+        if uri.scheme().is_some() || uri.authority().is_some() {
+            return Err(plain(
+                StatusCode::BAD_REQUEST,
+                "galley serve answers requests for a path (GET /index.html), not for a full address\n",
+            ));
+        }
+        if headers.get_all(header::HOST).iter().count() > 1
+            || headers.get_all(header::ORIGIN).iter().count() > 1
+        {
+            return Err(plain(
+                StatusCode::BAD_REQUEST,
+                "galley serve refuses requests with more than one Host or Origin header\n",
+            ));
+        }
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         if !host.is_some_and(|h| self.host_allowed(h)) {
             return Err(plain(
@@ -724,7 +785,7 @@ fn no_site_page(generation: &str, error: Option<&str>) -> Vec<u8> {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    if let Err(r) = shared.guard(req.headers()) {
+    if let Err(r) = shared.guard(req.uri(), req.headers()) {
         return r;
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -782,8 +843,21 @@ fn file_response(status: StatusCode, key: &str, bytes: Vec<u8>) -> Response {
         HeaderValue::from_static(content_type(key)),
     );
     secure_headers(r.headers_mut());
+    if key.ends_with(".html") || key.ends_with(".svg") {
+        r.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     r
 }
+
+/// Pages and SVG files run no script but the site's own files (the theme's
+/// and the live-reload script), load nothing from other hosts, and cannot
+/// be framed: a script smuggled into a figure or the data stays inert.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 fn notice_event(shared: &Shared, n: Notice) -> Event {
     match n {

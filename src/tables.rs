@@ -8,7 +8,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::project::{parse_yaml, yaml_key_span, TextFile};
+use crate::project::TextFile;
+use crate::yaml::{parse_yaml, yaml_key_span};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -35,16 +35,7 @@ pub fn protect_heading_attrs(text: &str) -> String {
         // Tera comment closes with `#}`.
         while let Some(pos) = rest.find("{#") {
             let after = &rest[pos + 2..];
-            let is_attr = match (after.find('}'), after.find("#}")) {
-                (Some(close), None) => {
-                    let inner = &after[..close];
-                    !inner.is_empty()
-                        && inner
-                            .chars()
-                            .all(|c| c.is_alphanumeric() || " _-.:=".contains(c))
-                }
-                _ => false,
-            };
+            let is_attr = is_heading_attr(after);
             out.push_str(&rest[..pos]);
             out.push_str(if is_attr { HEADING_ATTR_GUARD } else { "{#" });
             rest = after;
@@ -54,6 +45,23 @@ pub fn protect_heading_attrs(text: &str) -> String {
     out
 }
 
+/// Is the `{#` before `after` the start of a heading attribute block
+/// (`{#id .class}`, closed by `}` on its line) rather than a Tera comment
+/// (closed by `#}`)?
+pub fn is_heading_attr(after: &str) -> bool {
+    let line = &after[..after.find('\n').unwrap_or(after.len())];
+    match (line.find('}'), line.find("#}")) {
+        (Some(close), None) => {
+            let inner = &line[..close];
+            !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || " _-.:=".contains(c))
+        }
+        _ => false,
+    }
+}
+
 pub fn restore_heading_attrs(text: &str) -> String {
     text.replace(HEADING_ATTR_GUARD, "{#")
 }
@@ -61,6 +69,7 @@ pub fn restore_heading_attrs(text: &str) -> String {
 /// A Tera instance with galley's filters and functions.
 pub fn new_tera() -> Tera {
     let mut tera = Tera::default();
+    crate::sandbox::install(&mut tera);
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     tera.register_filter("words", filter_words);
     tera.register_filter("sum", filter_sum);
@@ -172,6 +181,15 @@ pub fn error_chain(err: &tera::Error) -> Vec<String> {
 pub fn locate_error(err: &tera::Error, origin: &Origin, what: &str) -> Diagnostic {
     let chain = error_chain(err);
     let text = &origin.text;
+    // The sandbox's own errors say where they are.
+    for msg in &chain {
+        if let Some((span, message)) = crate::sandbox::locate(msg, text) {
+            return Diagnostic::error(format!("in {what}: {message}")).at(
+                &origin.file,
+                origin.offset + span.start..origin.offset + span.end,
+            );
+        }
+    }
     // Parse errors carry "--> line:col".
     for msg in &chain {
         if let Some((line, col)) = parse_arrow_position(msg) {
@@ -312,10 +330,8 @@ pub fn render_one(
     what: &str,
 ) -> Result<String, Diagnostic> {
     let protected = protect_heading_attrs(&origin.text);
-    tera.add_raw_template(name, &protected)
-        .map_err(|e| locate_error(&e, origin, what))?;
-    let out = tera
-        .render(name, ctx)
+    crate::sandbox::add(tera, name, &protected).map_err(|e| locate_error(&e, origin, what))?;
+    let out = crate::sandbox::render(tera, name, ctx, protected.len())
         .map_err(|e| locate_error(&e, origin, what));
     out.map(|s| restore_heading_attrs(&s))
 }
@@ -850,8 +866,7 @@ fn filter_date(v: &Value, args: &Args) -> tera::Result<Value> {
 pub fn eval_expr(tera: &mut Tera, name: &str, expr: &str, ctx: &Context) -> tera::Result<Value> {
     let src =
         format!("{{% set galley_value = {expr} %}}{{{{ galley_value | json_encode() | safe }}}}");
-    tera.add_raw_template(name, &src)?;
-    let out = tera.render(name, ctx)?;
+    let out = crate::sandbox::render_str(tera, name, &src, ctx)?;
     serde_json::from_str(&out).map_err(|e| tera::Error::msg(e.to_string()))
 }
 

@@ -127,8 +127,9 @@ impl Theme {
                     if meta.is_dir() {
                         stack.push(p);
                     } else if let Ok(rel) = p.strip_prefix(&dir) {
-                        let bytes = std::fs::read(&p).map_err(|e| {
-                            Diagnostic::error(format!("cannot read {}: {e}", p.display()))
+                        let bytes = crate::memo::read_file(&p).map_err(|e| {
+                            Diagnostic::error(format!("cannot read it: {e}"))
+                                .in_file(p.strip_prefix(&self.root).unwrap_or(&p))
                         })?;
                         let name = rel.to_string_lossy().replace('\\', "/");
                         files.insert(name.clone(), (bytes, Some(format!("theme/static/{name}"))));

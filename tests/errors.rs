@@ -5,16 +5,7 @@ mod common;
 use common::*;
 
 fn good() -> tempfile::TempDir {
-    project(&[
-        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
-        (
-            "manuscript/sections/a.md",
-            "# A {#sec-a}\n\nText [@smith2020], {{ data.d | length }} rows, @tbl-x.\n\n{{ table(id=\"tbl-x\") }}\n",
-        ),
-        ("manuscript/tables/x.yaml", "id: tbl-x\ncaption: X.\nsource: data.d\ncolumns:\n  - header: A\n    cell: \"{{ row.a }}\"\n"),
-        ("manuscript/data/d.csv", "a,b\n1,2\n3,4\n"),
-        ("bibliography/refs.bib", BIB),
-    ])
+    one_table_project()
 }
 
 /// Build a good project, break it with `edit`, build again: the second build

@@ -463,7 +463,8 @@ fn publish_needs_a_base_url_and_a_safe_folder() {
     let r = galley(&["publish", "--dir", other.to_str().unwrap()], &root);
     assert_eq!(r.status, 1, "{}", r.stderr);
     assert!(
-        r.stderr.contains("not empty and not a previous publish"),
+        r.stderr
+            .contains("it holds notes.txt, which no galley build wrote"),
         "{}",
         r.stderr
     );
@@ -479,32 +480,6 @@ fn publish_needs_a_base_url_and_a_safe_folder() {
     assert!(git_dir.join(".git/HEAD").is_file());
     assert!(!git_dir.join("README.md").exists());
     assert!(git_dir.join("index.html").is_file());
-}
-
-/// Make `root` a repository with one commit of everything, under a local
-/// identity, with a developer's global signing and hooks turned off.
-fn first_commit(root: &Path) {
-    git(&["init", "-q", "-b", "main"], root);
-    git(&["config", "user.name", "Ada Lovelace"], root);
-    git(&["config", "user.email", "ada@example.org"], root);
-    git(&["config", "commit.gpgsign", "false"], root);
-    git(&["config", "core.hooksPath", "/dev/null"], root);
-    git(&["add", "-A"], root);
-    git(&["commit", "-q", "-m", "First draft"], root);
-}
-
-fn git(args: &[&str], dir: &Path) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[test]

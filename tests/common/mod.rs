@@ -2,6 +2,8 @@
 //! real `galley` binary on it.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,6 +24,57 @@ pub fn galley(args: &[&str], cwd: &Path) -> Run {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// [`galley`] with extra environment variables, killed (and the test
+/// failed) if it does not finish within `limit`: a hang is a failure, not
+/// a stuck test run.
+pub fn galley_within(
+    args: &[&str],
+    cwd: &Path,
+    env: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run galley");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("galley {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        status: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&reader.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned(),
     }
 }
 
@@ -59,6 +112,21 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     out.sort();
     out
+}
+
+/// A small valid project: one section citing, referencing data and placing
+/// a table, a CSV dataset, a BibTeX file.
+pub fn one_table_project() -> tempfile::TempDir {
+    project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
+        (
+            "manuscript/sections/a.md",
+            "# A {#sec-a}\n\nText [@smith2020], {{ data.d | length }} rows, @tbl-x.\n\n{{ table(id=\"tbl-x\") }}\n",
+        ),
+        ("manuscript/tables/x.yaml", "id: tbl-x\ncaption: X.\nsource: data.d\ncolumns:\n  - header: A\n    cell: \"{{ row.a }}\"\n"),
+        ("manuscript/data/d.csv", "a,b\n1,2\n3,4\n"),
+        ("bibliography/refs.bib", BIB),
+    ])
 }
 
 /// The repository root (the paper project).
@@ -165,4 +233,30 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, to.join(e.file_name())).unwrap();
         }
     }
+}
+
+/// Make `root` a repository with one commit of everything, under a local
+/// identity, with a developer's global signing and hooks turned off.
+pub fn first_commit(root: &Path) {
+    git(&["init", "-q", "-b", "main"], root);
+    git(&["config", "user.name", "Ada Lovelace"], root);
+    git(&["config", "user.email", "ada@example.org"], root);
+    git(&["config", "commit.gpgsign", "false"], root);
+    git(&["config", "core.hooksPath", "/dev/null"], root);
+    git(&["add", "-A"], root);
+    git(&["commit", "-q", "-m", "First draft"], root);
+}
+
+pub fn git(args: &[&str], dir: &Path) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

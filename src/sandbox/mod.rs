@@ -1,0 +1,490 @@
+//! What templates may do. Sections, tables, checks and the theme are Tera
+//! templates the manuscript brings, so they run in a sandbox: they cannot
+//! read the machine (`get_env` is refused, as `now` and `get_random` are not
+//! built in), and their work is bounded so that no manuscript can hang or
+//! exhaust a build or `galley serve`:
+//!
+//! - nesting of template tags and brackets ([`check_nesting`], before Tera
+//!   parses, whose parser recurses),
+//! - loop iterations, macro and include depth, wall time and memory growth
+//!   per rendering (counted by calls that [`add`] puts at the start of every
+//!   loop body and around every macro and template),
+//! - the rendered output's size, and `range()`'s length.
+//!
+//! A running rendering can also be cancelled from another thread
+//! ([`set_cancel`]), which is how `serve` drops a rebuild that a newer edit
+//! has superseded.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tera::ast::{Expr, ExprVal, FunctionCall, Node, WS};
+use tera::{Context, Tera};
+
+mod tags;
+pub use tags::{check_nesting, locate, tag_span};
+
+/// Loop iterations and macro calls in one rendering.
+pub const MAX_STEPS: u64 = 2_000_000;
+/// Macro calls and includes inside one another.
+pub const MAX_DEPTH: usize = 64;
+/// Block tags (`if`, `for`, ...) and brackets inside one another.
+pub const MAX_NESTING: usize = 64;
+/// Numbers one `range()` may make.
+pub const MAX_RANGE: usize = 1_000_000;
+/// Wall time of one rendering.
+pub const MAX_TIME: Duration = Duration::from_secs(20);
+/// Growth of the process's memory during one rendering.
+pub const MAX_MEMORY: u64 = 2 << 30;
+/// Bytes one rendering may write, besides four times the template's size.
+pub const MAX_OUTPUT: usize = 32 << 20;
+
+const STEP: &str = "__galley_step";
+const ENTER: &str = "__galley_enter";
+const LEAVE: &str = "__galley_leave";
+/// Prefix of a budget error's message: `galley-at-N: ...`, N the ordinal of
+/// the `for` or `macro` tag it concerns (0: the template itself).
+const AT: &str = "galley-at-";
+/// Prefix of a nesting error: `galley-offset-N: ...`, N a byte offset into
+/// the template text.
+const AT_OFFSET: &str = "galley-offset-";
+/// The message of a rendering cancelled by [`set_cancel`]'s flag.
+pub const CANCELLED: &str = "galley-cancelled";
+
+#[derive(Default)]
+struct Budget {
+    steps: u64,
+    depth: usize,
+    started: Option<Instant>,
+    /// When the clock and the memory were last looked at.
+    checked: Option<Instant>,
+    memory_at_start: u64,
+}
+
+thread_local! {
+    static BUDGET: RefCell<Budget> = RefCell::default();
+    static CANCEL: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+    static RENDERING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Renderings on this thread stop (with [`CANCELLED`]) once `flag` is set.
+pub fn set_cancel(flag: Option<Arc<AtomicBool>>) {
+    CANCEL.with(|c| *c.borrow_mut() = flag);
+}
+
+/// Was this error a cancellation?
+pub fn is_cancelled(err: &tera::Error) -> bool {
+    crate::template::error_chain(err)
+        .iter()
+        .any(|m| m.contains(CANCELLED))
+}
+
+/// The sandbox's functions, in place of Tera's own where they differ.
+pub fn install(tera: &mut Tera) {
+    tera.register_function("get_env", refuse_get_env);
+    tera.register_function("range", range);
+    tera.register_function(STEP, Step);
+    tera.register_function(ENTER, Enter);
+    tera.register_function(LEAVE, Leave);
+}
+
+fn refuse_get_env(_: &HashMap<String, Value>) -> tera::Result<Value> {
+    Err(tera::Error::msg(
+        "`get_env` is not available: templates cannot read environment variables (a build gives the same bytes on every machine, and secrets stay out of the site); put the value in manuscript/data/",
+    ))
+}
+
+/// Tera's `range(end, start=0, step_by=1)`, refusing to make more than
+/// [`MAX_RANGE`] numbers.
+fn range(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let get = |name: &str, default: Option<u64>| -> tera::Result<u64> {
+        match args.get(name) {
+            Some(v) => v.as_u64().ok_or_else(|| {
+                tera::Error::msg(format!(
+                    "Function `range` received {name}={v} but `{name}` can only be a whole number"
+                ))
+            }),
+            None => default.ok_or_else(|| {
+                tera::Error::msg("Function `range` was called without a `end` argument")
+            }),
+        }
+    };
+    let (start, end, step) = (
+        get("start", Some(0))?,
+        get("end", None)?,
+        get("step_by", Some(1))?,
+    );
+    if start > end {
+        return Err(tera::Error::msg(
+            "Function `range` was called with a `start` argument greater than the `end` one",
+        ));
+    }
+    if step == 0 {
+        return Err(tera::Error::msg(
+            "Function `range` was called with a `step_by` argument of 0",
+        ));
+    }
+    let count = (end - start).div_ceil(step);
+    if count > MAX_RANGE as u64 {
+        return Err(tera::Error::msg(format!(
+            "`range` would make {count} numbers; templates may make at most {MAX_RANGE}"
+        )));
+    }
+    Ok(Value::Array(
+        (start..end)
+            .step_by(step as usize)
+            .map(Value::from)
+            .collect(),
+    ))
+}
+
+fn budget_error(at: u64, msg: String) -> tera::Error {
+    tera::Error::msg(format!("{AT}{at}: {msg}"))
+}
+
+fn ordinal(args: &HashMap<String, Value>) -> u64 {
+    args.get("at").and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// One more loop iteration or macro call.
+fn step(at: u64) -> tera::Result<()> {
+    if CANCEL.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+    }) {
+        return Err(tera::Error::msg(CANCELLED));
+    }
+    BUDGET.with(|b| {
+        let mut b = b.borrow_mut();
+        b.steps += 1;
+        if b.steps > MAX_STEPS {
+            return Err(budget_error(
+                at,
+                format!("this loop or macro ran more than {MAX_STEPS} times in one rendering; does it end?"),
+            ));
+        }
+        // The clock and the memory at most every 4096 steps and every 50 ms
+        // (a step may be slow: one iteration can do much work).
+        let now = Instant::now();
+        let due = b.steps % 4096 == 0
+            || b.checked.is_none_or(|c| now.duration_since(c) > Duration::from_millis(50));
+        if due {
+            b.checked = Some(now);
+            if b.started.is_some_and(|s| now.duration_since(s) > MAX_TIME) {
+                return Err(budget_error(
+                    at,
+                    format!(
+                        "the template ran for more than {} seconds; does this loop end?",
+                        MAX_TIME.as_secs()
+                    ),
+                ));
+            }
+            if memory_in_use().saturating_sub(b.memory_at_start) > MAX_MEMORY {
+                return Err(budget_error(
+                    at,
+                    format!(
+                        "the template used more than {} GB of memory",
+                        MAX_MEMORY >> 30
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    })
+}
+
+struct Step;
+impl tera::Function for Step {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        step(ordinal(args))?;
+        Ok(Value::String(String::new()))
+    }
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+struct Enter;
+impl tera::Function for Enter {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let at = ordinal(args);
+        step(at)?;
+        BUDGET.with(|b| {
+            let mut b = b.borrow_mut();
+            b.depth += 1;
+            if b.depth > MAX_DEPTH {
+                return Err(budget_error(
+                    at,
+                    format!(
+                        "macros and includes call one another more than {MAX_DEPTH} deep; does this recursion end?"
+                    ),
+                ));
+            }
+            Ok(Value::String(String::new()))
+        })
+    }
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+struct Leave;
+impl tera::Function for Leave {
+    fn call(&self, _: &HashMap<String, Value>) -> tera::Result<Value> {
+        BUDGET.with(|b| {
+            let mut b = b.borrow_mut();
+            b.depth = b.depth.saturating_sub(1);
+        });
+        Ok(Value::String(String::new()))
+    }
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// Resident memory of this process, in bytes (0 where unknown).
+fn memory_in_use() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // The second field of statm: resident pages.
+        if let Ok(s) = std::fs::read_to_string("/proc/self/statm") {
+            if let Some(pages) = s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+            {
+                return pages * 4096;
+            }
+        }
+    }
+    0
+}
+
+/// Add a template, checked and instrumented for the budget.
+pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
+    if let Err((at, msg)) = check_nesting(text) {
+        return Err(tera::Error::msg(format!("{AT_OFFSET}{at}: {msg}")));
+    }
+    tera.add_raw_template(name, text)?;
+    let Some(t) = tera.templates.get_mut(name) else {
+        return Ok(());
+    };
+    let mut n = 0;
+    instrument_body(&mut t.ast, &mut n);
+    // Calls run the copies in `macros` and blocks the copies in `blocks`:
+    // take them from the instrumented tree.
+    let mut macros = HashMap::new();
+    let mut blocks = HashMap::new();
+    collect_defs(&t.ast, &mut macros, &mut blocks);
+    for (k, body) in macros {
+        if let Some(m) = t.macros.get_mut(&k) {
+            m.body = body;
+        }
+    }
+    let has_blocks = !blocks.is_empty() || t.parent.is_some();
+    for (k, body) in blocks {
+        if let Some(b) = t.blocks.get_mut(&k) {
+            b.body = body;
+        }
+    }
+    if t.parent.is_none() {
+        // The template itself, so that includes count towards the depth.
+        t.ast.insert(0, call(ENTER, 0));
+        t.ast.push(call(LEAVE, 0));
+    }
+    if has_blocks {
+        tera.build_inheritance_chains()?;
+    }
+    Ok(())
+}
+
+fn call(name: &str, at: u64) -> Node {
+    let mut args = HashMap::new();
+    args.insert("at".to_string(), Expr::new(ExprVal::Int(at as i64)));
+    Node::VariableBlock(
+        WS::default(),
+        Expr::new(ExprVal::FunctionCall(FunctionCall {
+            name: name.to_string(),
+            args,
+        })),
+    )
+}
+
+/// Number `for` and `macro` tags in textual order (as [`tag_span`] finds
+/// them) and put a step at the start of each loop body, an enter and a
+/// leave around each macro body.
+fn instrument_body(body: &mut [Node], n: &mut u64) {
+    for node in body {
+        match node {
+            Node::Forloop(_, f, _) => {
+                *n += 1;
+                let at = *n;
+                instrument_body(&mut f.body, n);
+                f.body.insert(0, call(STEP, at));
+                if let Some(e) = f.empty_body.as_mut() {
+                    instrument_body(e, n);
+                }
+            }
+            Node::MacroDefinition(_, m, _) => {
+                *n += 1;
+                let at = *n;
+                instrument_body(&mut m.body, n);
+                m.body.insert(0, call(ENTER, at));
+                m.body.push(call(LEAVE, at));
+            }
+            Node::If(i, _) => {
+                for (_, _, b) in &mut i.conditions {
+                    instrument_body(b, n);
+                }
+                if let Some((_, b)) = i.otherwise.as_mut() {
+                    instrument_body(b, n);
+                }
+            }
+            Node::Block(_, b, _) => instrument_body(&mut b.body, n),
+            Node::FilterSection(_, f, _) => instrument_body(&mut f.body, n),
+            _ => {}
+        }
+    }
+}
+
+fn collect_defs(
+    body: &[Node],
+    macros: &mut HashMap<String, Vec<Node>>,
+    blocks: &mut HashMap<String, Vec<Node>>,
+) {
+    for node in body {
+        match node {
+            Node::MacroDefinition(_, m, _) => {
+                macros.insert(m.name.clone(), m.body.clone());
+            }
+            Node::Block(_, b, _) => {
+                blocks.insert(b.name.clone(), b.body.clone());
+                collect_defs(&b.body, macros, blocks);
+            }
+            Node::Forloop(_, f, _) => collect_defs(&f.body, macros, blocks),
+            Node::If(i, _) => {
+                for (_, _, b) in &i.conditions {
+                    collect_defs(b, macros, blocks);
+                }
+                if let Some((_, b)) = &i.otherwise {
+                    collect_defs(b, macros, blocks);
+                }
+            }
+            Node::FilterSection(_, f, _) => collect_defs(&f.body, macros, blocks),
+            _ => {}
+        }
+    }
+}
+
+/// A writer that refuses to grow past a limit.
+struct Bounded {
+    buf: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("output limit"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Render a template added with [`add`] within the budget. `size` is the
+/// size of the template's text (the output may be four times that, plus
+/// [`MAX_OUTPUT`]).
+pub fn render(tera: &Tera, name: &str, ctx: &Context, size: usize) -> tera::Result<String> {
+    // A rendering inside a rendering (a filter that renders) shares the
+    // outer one's budget.
+    let outer = RENDERING.with(|r| r.replace(true));
+    if !outer {
+        BUDGET.with(|b| {
+            *b.borrow_mut() = Budget {
+                started: Some(Instant::now()),
+                memory_at_start: memory_in_use(),
+                ..Budget::default()
+            }
+        });
+    }
+    let mut out = Bounded {
+        buf: Vec::new(),
+        limit: MAX_OUTPUT.saturating_add(size.saturating_mul(4)),
+        over: false,
+    };
+    let result = tera.render_to(name, ctx, &mut out);
+    if !outer {
+        RENDERING.with(|r| r.set(false));
+    }
+    match result {
+        Ok(()) => String::from_utf8(out.buf).map_err(|e| tera::Error::msg(e.to_string())),
+        Err(_) if out.over => Err(budget_error(
+            0,
+            format!("the template's output grew past {} MB", out.limit >> 20),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Add and render a one-off template.
+pub fn render_str(tera: &mut Tera, name: &str, text: &str, ctx: &Context) -> tera::Result<String> {
+    add(tera, name, text)?;
+    render(tera, name, ctx, text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str) -> tera::Result<String> {
+        let mut tera = crate::template::new_tera();
+        render_str(&mut tera, "t", src, &Context::new())
+    }
+
+    #[test]
+    fn loops_and_macros_still_work() {
+        assert_eq!(
+            run("{% for i in range(end=3) %}{{ i }}{% endfor %}").unwrap(),
+            "012"
+        );
+        let m = "{% macro f(n) %}{% if n > 0 %}{{ n }}{{ self::f(n=n-1) }}{% endif %}{% endmacro f %}{{ self::f(n=3) }}";
+        assert_eq!(run(m).unwrap(), "321");
+        assert_eq!(
+            run("{% for i in [] %}x{% else %}none{% endfor %}").unwrap(),
+            "none"
+        );
+    }
+
+    #[test]
+    fn budgets_stop_runaway_templates() {
+        let e = run("{% for i in range(end=100000000) %}x{% endfor %}").unwrap_err();
+        assert!(crate::template::error_chain(&e)
+            .join(" ")
+            .contains("at most 1000000"));
+        let e = run("{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}")
+            .unwrap_err();
+        let chain = crate::template::error_chain(&e).join(" ");
+        assert!(chain.contains("galley-at-2: this loop"), "{chain}");
+        let m = "{% macro f() %}{{ self::f() }}{% endmacro f %}{{ self::f() }}";
+        let chain = crate::template::error_chain(&run(m).unwrap_err()).join(" ");
+        assert!(
+            chain.contains("galley-at-1: macros and includes"),
+            "{chain}"
+        );
+        let e = run("{{ get_env(name=\"HOME\") }}").unwrap_err();
+        assert!(crate::template::error_chain(&e)
+            .join(" ")
+            .contains("`get_env` is not available"));
+    }
+}
