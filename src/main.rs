@@ -7,6 +7,10 @@ use galley::build::{self, Options};
 use galley::diag::{self, Diagnostics, SourceMap};
 use galley::project;
 
+/// Counts memory per thread, so the template sandbox can bound a rendering.
+#[global_allocator]
+static ALLOCATOR: galley::sandbox::memory::Counting = galley::sandbox::memory::Counting;
+
 /// Build a scientific paper kept as plain files into a website, the same
 /// bytes every time.
 #[derive(Parser)]

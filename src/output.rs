@@ -153,7 +153,37 @@ pub fn in_the_way(dir: &Path, skip: &[&str]) -> Result<Option<String>, Diagnosti
         return Ok(None);
     }
     let listed = listed_outputs(dir);
+    if listed.is_empty() && is_legacy_manifest(dir) {
+        return Ok(entries.into_iter().find(|e| !legacy_output(e)));
+    }
     Ok(entries.into_iter().find(|e| !listed.contains(e)))
+}
+
+/// A manifest of a galley from before manifests listed their outputs:
+/// galley's version and its inputs.
+fn is_legacy_manifest(dir: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(dir.join(MANIFEST_FILE)) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    v.get("generator").and_then(|g| g.as_str()) == Some("galley")
+        && v.get("version").is_some_and(|x| x.is_string())
+        && v.get("inputs").is_some_and(|x| x.is_array())
+        && v.get("outputs").is_none()
+}
+
+/// A file such an earlier build (or publish) wrote: the page, the PDF and
+/// BibTeX, the data, the assets and figures, a publish's extras.
+fn legacy_output(entry: &str) -> bool {
+    let top = entry.split('/').next().unwrap_or("");
+    let nested = entry.contains('/') && !entry.ends_with('/');
+    matches!(
+        entry,
+        "index.html" | "404.html" | MANIFEST_FILE | "sitemap.xml" | ".nojekyll" | ".galley-publish"
+    ) || (!entry.contains('/') && (entry.ends_with(".pdf") || entry.ends_with(".bib")))
+        || (nested && matches!(top, "data" | "assets" | "figures"))
 }
 
 /// Record in the manifest every file the output folder will hold: the
@@ -474,6 +504,31 @@ mod tests {
         fs::write(out.join("mine.txt"), b"mine").unwrap();
         assert_eq!(in_the_way(&out, &[]).unwrap().as_deref(), Some("mine.txt"));
         assert_eq!(in_the_way(&out, &["mine.txt"]).unwrap(), None);
+    }
+
+    #[test]
+    fn the_output_of_an_earlier_galley_is_replaceable() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let old = br#"{"generator": "galley", "version": "0.1.0", "inputs": []}"#;
+        for (path, bytes) in [
+            ("manifest.json", &old[..]),
+            ("index.html", b"<p>"),
+            ("paper.pdf", b"%PDF"),
+            ("data/studies.csv", b"a\n"),
+            ("figures/prisma.svg", b"<svg/>"),
+        ] {
+            let p = out.join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, bytes).unwrap();
+        }
+        assert_eq!(in_the_way(&out, &[]).unwrap(), None);
+        fs::write(out.join("notes.txt"), b"mine").unwrap();
+        assert_eq!(in_the_way(&out, &[]).unwrap().as_deref(), Some("notes.txt"));
+        fs::remove_file(out.join("notes.txt")).unwrap();
+        // A manifest that only says "galley" is not one.
+        fs::write(out.join("manifest.json"), br#"{"generator": "galley"}"#).unwrap();
+        assert!(in_the_way(&out, &[]).unwrap().is_some());
     }
 
     #[test]

@@ -277,6 +277,13 @@ pub fn resolve_inside(root: &Path, rel: &str) -> std::result::Result<PathBuf, St
     Ok(full)
 }
 
+/// The largest text file galley reads (data files included).
+pub const MAX_TEXT_FILE: u64 = 64 << 20;
+/// The most text the sections may hold in all. Typesetting takes 200 to
+/// 500 bytes of memory per byte of Markdown (Typst's layout), so 8 MB of
+/// text (a book of several thousand pages) needs 2 to 4 GB.
+pub const MAX_SECTIONS: usize = 8 << 20;
+
 /// Read a file as UTF-8 (BOM stripped); non-UTF-8 bytes are a located error.
 pub fn read_text(
     root: &Path,
@@ -285,6 +292,16 @@ pub fn read_text(
 ) -> std::result::Result<String, Diagnostic> {
     let full = resolve_inside(root, &rel.to_string_lossy())
         .map_err(|m| Diagnostic::error(format!("refusing to read it: {m}")).in_file(rel))?;
+    if let Ok(meta) = std::fs::metadata(&full) {
+        if meta.is_file() && meta.len() > MAX_TEXT_FILE {
+            return Err(Diagnostic::error(format!(
+                "file is {} MB; galley reads text files of up to {} MB",
+                meta.len() >> 20,
+                MAX_TEXT_FILE >> 20
+            ))
+            .in_file(rel));
+        }
+    }
     let bytes = crate::memo::read_file(&full).map_err(|e| {
         Diagnostic::error(format!("cannot read file: {}", io_reason(&e))).in_file(rel)
     })?;
@@ -353,6 +370,11 @@ pub fn load_data_file(
     sources: &mut SourceMap,
 ) -> std::result::Result<Value, Diagnostic> {
     let text = read_text(root, rel, sources)?;
+    parse_data(&text, rel)
+}
+
+/// A data file's text as a value, by the file's extension.
+pub fn parse_data(text: &str, rel: &Path) -> std::result::Result<Value, Diagnostic> {
     let ext = rel
         .extension()
         .and_then(|s| s.to_str())
@@ -360,19 +382,19 @@ pub fn load_data_file(
         .to_ascii_lowercase();
     match ext.as_str() {
         "yaml" | "yml" => {
-            let v: serde_yaml::Value = parse_yaml(&text, rel)?;
+            let v: serde_yaml::Value = parse_yaml(text, rel)?;
             Ok(yaml_to_json(v))
         }
-        "json" => serde_json::from_str(&text).map_err(|e| {
+        "json" => serde_json::from_str(text).map_err(|e| {
             // serde_json counts columns in bytes.
-            let line_start = offset_of(&text, e.line(), 1);
+            let line_start = offset_of(text, e.line(), 1);
             let off = crate::diag::floor_char_boundary(
-                &text,
+                text,
                 (line_start + e.column().saturating_sub(1)).min(text.len()),
             );
             Diagnostic::error(format!("invalid JSON: {e}")).at(rel, off..off + 1)
         }),
-        "csv" => parse_csv(&text, rel),
+        "csv" => parse_csv(text, rel),
         _ => Err(
             Diagnostic::error("unsupported data file type (use .yaml, .yml, .json or .csv)")
                 .in_file(rel),
@@ -509,6 +531,7 @@ impl Project {
         }
 
         let mut sections = Vec::new();
+        let mut total = 0usize;
         for s in &meta.sections {
             let rel = Path::new("manuscript").join(s);
             let rel_str = rel.to_string_lossy().to_string();
@@ -518,7 +541,23 @@ impl Project {
                 continue;
             }
             match read_text(root, &rel, &mut sources) {
-                Ok(t) => sections.push(TextFile { path: rel, text: t }),
+                Ok(t) if total + t.len() > MAX_SECTIONS => {
+                    let span = text.find(s.as_str()).map_or(0..1, |i| i..i + s.len());
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "section file `{}` brings the sections to {} MB of text; galley typesets at most {} MB in all",
+                            rel.display(),
+                            (total + t.len()) >> 20,
+                            MAX_SECTIONS >> 20
+                        ))
+                        .at(&manifest, span),
+                    );
+                    break;
+                }
+                Ok(t) => {
+                    total += t.len();
+                    sections.push(TextFile { path: rel, text: t })
+                }
                 Err(mut d) => {
                     if d.span.is_none() {
                         let span = text.find(s.as_str()).map_or(0..1, |i| i..i + s.len());

@@ -203,10 +203,8 @@ fn base_urls_are_checked_for_every_command() {
 #[test]
 fn deep_nesting_is_a_located_error_not_a_crash() {
     let deep_quotes = format!("# A\n\n{}x\n", "> ".repeat(5000));
-    let deep_list: String = (0..5000)
-        .map(|i| format!("{}- a\n", "  ".repeat(i)))
-        .collect();
-    let deep_list = format!("# A\n\n{deep_list}");
+    // `- - - a` is a list in a list in a list.
+    let deep_list = format!("# A\n\n{}a\n", "- ".repeat(5000));
     let deep_math = format!("# A\n\n${}y{}$\n", "x^{".repeat(5000), "}".repeat(5000));
     let deep_macro =
         "# A\n\n{% macro f(n) %}{{ self::f(n=n+1) }}{% endmacro f %}{{ self::f(n=0) }}\n"
@@ -219,7 +217,7 @@ fn deep_nesting_is_a_located_error_not_a_crash() {
     );
     for (text, expect) in [
         (&deep_quotes, "a.md:3:201: Markdown nests more than 100 deep"),
-        (&deep_list, "a.md:53:101: Markdown nests more than 100 deep"),
+        (&deep_list, "a.md:3:101: Markdown nests more than 100 deep"),
         (&deep_math, "the formula nests more than 64 deep"),
         (&deep_macro, "a.md:3:1: in manuscript/sections/a.md: macros and includes call one another more than 64 deep"),
         (&deep_tags, "a.md:3:833: in manuscript/sections/a.md: template tags nest more than 64 deep"),
@@ -285,6 +283,10 @@ fn runaway_templates_stop_at_their_loop() {
         (
             "# A\n\n{% for i in range(end=100000) %}{% for j in range(end=100000) %}x{% endfor %}{% endfor %}\n",
             "a.md:3:33: in manuscript/sections/a.md: this loop or macro ran more than 2000000 times",
+        ),
+        (
+            "# A\n\n{% set s = \"xxxxxxxx\" %}{% for i in range(end=40) %}{% set_global s = s ~ s %}{% endfor %}{{ s | length }}\n",
+            "a.md:3:25: in manuscript/sections/a.md: the template used more than 2 GB of memory",
         ),
     ] {
         let dir = good();
@@ -370,6 +372,79 @@ fn deep_yaml_and_bibtex_fail_fast_and_quote_a_short_line() {
         );
         assert!(err.len() < 3_000, "the message quotes {} bytes", err.len());
     }
+}
+
+/// Prose of about `bytes` bytes, in paragraphs.
+fn prose(bytes: usize) -> String {
+    let words = [
+        "the", "trial", "of", "ketamine", "and", "placebo", "in", "a", "group", "with",
+    ];
+    let mut out = String::from("# Long {#sec-long}\n\n");
+    let mut i = 0usize;
+    while out.len() < bytes {
+        for _ in 0..120 {
+            out.push_str(words[i % words.len()]);
+            out.push(' ');
+            i = i.wrapping_mul(7).wrapping_add(3) % 1009;
+        }
+        out.push_str("end.\n\n");
+    }
+    out
+}
+
+#[test]
+fn a_long_section_costs_memory_in_proportion() {
+    let dir = good();
+    let yaml = manifest("", &["sections/a.md", "sections/long.md"]);
+    let text = prose(4 << 20);
+    write_files(
+        dir.path(),
+        &[
+            ("manuscript/manuscript.yaml", &yaml),
+            ("manuscript/sections/long.md", &text),
+        ],
+    );
+    // Peak memory of the build, as the kernel counts it for a child.
+    let measure = "import resource, subprocess, sys\n\
+r = subprocess.run(sys.argv[1:], capture_output=True)\n\
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new("python3")
+        .args(["-c", measure])
+        .arg(galley_bin())
+        .args(["build", "--html"])
+        .current_dir(dir.path())
+        .output()
+        .expect("python3");
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    let (status, kb) = report.trim().split_once(' ').unwrap();
+    assert_eq!(status, "0", "{report}");
+    let mb: f64 = kb.parse::<f64>().unwrap() / 1024.0;
+    assert!(mb < 20.0 * 4.0 + 40.0, "{mb:.0} MB for a 4 MB section");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    // A section too long to typeset is refused at its entry, quickly.
+    write_files(
+        dir.path(),
+        &[("manuscript/sections/long.md", "# Long\n\nShort for now.\n")],
+    );
+    let too_long = prose(9 << 20);
+    let started = std::time::Instant::now();
+    refused(
+        dir.path(),
+        &[("manuscript/sections/long.md", &too_long)],
+        &["build"],
+        1,
+        &["manuscript/manuscript.yaml:9:5: section file `manuscript/sections/long.md` brings the sections to 9 MB of text; galley typesets at most 8 MB in all"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 // ------------------------------------------------ smaller promises

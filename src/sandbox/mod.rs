@@ -25,6 +25,7 @@ use serde_json::Value;
 use tera::ast::{Expr, ExprVal, FunctionCall, Node, WS};
 use tera::{Context, Tera};
 
+pub mod memory;
 mod tags;
 pub use tags::{check_nesting, locate, tag_span};
 
@@ -38,7 +39,8 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_RANGE: usize = 1_000_000;
 /// Wall time of one rendering.
 pub const MAX_TIME: Duration = Duration::from_secs(20);
-/// Growth of the process's memory during one rendering.
+/// Memory one rendering may take (counted by [`memory::Counting`], the
+/// binary's allocator, on the rendering's thread).
 pub const MAX_MEMORY: u64 = 2 << 30;
 /// Bytes one rendering may write, besides four times the template's size.
 pub const MAX_OUTPUT: usize = 32 << 20;
@@ -60,9 +62,7 @@ struct Budget {
     steps: u64,
     depth: usize,
     started: Option<Instant>,
-    /// When the clock and the memory were last looked at.
-    checked: Option<Instant>,
-    memory_at_start: u64,
+    memory_at_start: i64,
 }
 
 thread_local! {
@@ -74,13 +74,6 @@ thread_local! {
 /// Renderings on this thread stop (with [`CANCELLED`]) once `flag` is set.
 pub fn set_cancel(flag: Option<Arc<AtomicBool>>) {
     CANCEL.with(|c| *c.borrow_mut() = flag);
-}
-
-/// Was this error a cancellation?
-pub fn is_cancelled(err: &tera::Error) -> bool {
-    crate::template::error_chain(err)
-        .iter()
-        .any(|m| m.contains(CANCELLED))
 }
 
 /// The sandbox's functions, in place of Tera's own where they differ.
@@ -168,31 +161,22 @@ fn step(at: u64) -> tera::Result<()> {
                 format!("this loop or macro ran more than {MAX_STEPS} times in one rendering; does it end?"),
             ));
         }
-        // The clock and the memory at most every 4096 steps and every 50 ms
-        // (a step may be slow: one iteration can do much work).
-        let now = Instant::now();
-        let due = b.steps % 4096 == 0
-            || b.checked.is_none_or(|c| now.duration_since(c) > Duration::from_millis(50));
-        if due {
-            b.checked = Some(now);
-            if b.started.is_some_and(|s| now.duration_since(s) > MAX_TIME) {
-                return Err(budget_error(
-                    at,
-                    format!(
-                        "the template ran for more than {} seconds; does this loop end?",
-                        MAX_TIME.as_secs()
-                    ),
-                ));
-            }
-            if memory_in_use().saturating_sub(b.memory_at_start) > MAX_MEMORY {
-                return Err(budget_error(
-                    at,
-                    format!(
-                        "the template used more than {} GB of memory",
-                        MAX_MEMORY >> 30
-                    ),
-                ));
-            }
+        // Both are cheap to read (a step may be slow: one iteration can do
+        // much work, or double a string).
+        if b.started.is_some_and(|s| s.elapsed() > MAX_TIME) {
+            return Err(budget_error(
+                at,
+                format!(
+                    "the template ran for more than {} seconds; does this loop end?",
+                    MAX_TIME.as_secs()
+                ),
+            ));
+        }
+        if memory::allocated_here().saturating_sub(b.memory_at_start) > MAX_MEMORY as i64 {
+            return Err(budget_error(
+                at,
+                format!("the template used more than {} GB of memory", MAX_MEMORY >> 30),
+            ));
         }
         Ok(())
     })
@@ -245,24 +229,6 @@ impl tera::Function for Leave {
     fn is_safe(&self) -> bool {
         true
     }
-}
-
-/// Resident memory of this process, in bytes (0 where unknown).
-fn memory_in_use() -> u64 {
-    #[cfg(target_os = "linux")]
-    {
-        // The second field of statm: resident pages.
-        if let Ok(s) = std::fs::read_to_string("/proc/self/statm") {
-            if let Some(pages) = s
-                .split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<u64>().ok())
-            {
-                return pages * 4096;
-            }
-        }
-    }
-    0
 }
 
 /// Add a template, checked and instrumented for the budget.
@@ -413,7 +379,7 @@ pub fn render(tera: &Tera, name: &str, ctx: &Context, size: usize) -> tera::Resu
         BUDGET.with(|b| {
             *b.borrow_mut() = Budget {
                 started: Some(Instant::now()),
-                memory_at_start: memory_in_use(),
+                memory_at_start: memory::allocated_here(),
                 ..Budget::default()
             }
         });
@@ -423,10 +389,20 @@ pub fn render(tera: &Tera, name: &str, ctx: &Context, size: usize) -> tera::Resu
         limit: MAX_OUTPUT.saturating_add(size.saturating_mul(4)),
         over: false,
     };
-    let result = tera.render_to(name, ctx, &mut out);
-    if !outer {
-        RENDERING.with(|r| r.set(false));
-    }
+    let result = {
+        // Cleared however the rendering ends (a panic in Tera included), so
+        // the next rendering on this thread starts a budget of its own.
+        struct Done(bool);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                if !self.0 {
+                    RENDERING.with(|r| r.set(false));
+                }
+            }
+        }
+        let _done = Done(outer);
+        tera.render_to(name, ctx, &mut out)
+    };
     match result {
         Ok(()) => String::from_utf8(out.buf).map_err(|e| tera::Error::msg(e.to_string())),
         Err(_) if out.over => Err(budget_error(
