@@ -141,7 +141,8 @@ fn parse_file(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
     crate::memo::cached("bibliography", k, || parse_file_uncached(file))
 }
 
-fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
+/// A bibliography file's entries (BibTeX/BibLaTeX or hayagriva YAML).
+pub fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
     let ext = file
         .path
         .extension()

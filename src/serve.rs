@@ -93,8 +93,7 @@ struct Live {
 struct Shared {
     live: Mutex<Live>,
     notices: broadcast::Sender<Notice>,
-    port: u16,
-    loopback_only: bool,
+    guard: RequestGuard,
     /// Distinguishes this server's generations from an earlier server's,
     /// so a page left open across a restart reloads.
     instance: String,
@@ -119,8 +118,10 @@ impl Shared {
                 digest: [0; 32],
             }),
             notices,
-            port,
-            loopback_only,
+            guard: RequestGuard {
+                port,
+                loopback_only,
+            },
             instance: instance_id(),
         }
     }
@@ -632,7 +633,16 @@ fn split_host(authority: &str) -> Option<(&str, Option<u16>)> {
     }
 }
 
-impl Shared {
+/// Who may ask the server for what: requests for this machine, on this
+/// port, from pages of this server.
+pub struct RequestGuard {
+    pub port: u16,
+    /// Serving on a loopback address: only loopback addresses are this
+    /// machine.
+    pub loopback_only: bool,
+}
+
+impl RequestGuard {
     /// A Host (or Origin authority) naming this machine: `localhost` or an
     /// IP address (a loopback one unless serving beyond it), on our port.
     fn host_allowed(&self, authority: &str) -> bool {
@@ -655,7 +665,7 @@ impl Shared {
     /// another origin: one Host naming this machine, at most one Origin of
     /// this server, and a request target that is a path (not
     /// `http://other/`, whose host would be another than the Host's).
-    fn guard(&self, uri: &axum::http::Uri, headers: &HeaderMap) -> Result<(), Response> {
+    pub fn check(&self, uri: &axum::http::Uri, headers: &HeaderMap) -> Result<(), Response> {
         if uri.scheme().is_some() || uri.authority().is_some() {
             return Err(plain(
                 StatusCode::BAD_REQUEST,
@@ -713,14 +723,20 @@ fn percent_decode(path: &str) -> Option<Vec<u8>> {
 }
 
 /// The site file a request path names, or the status refusing it.
-fn site_key(raw: &str) -> Result<String, StatusCode> {
+pub fn site_key(raw: &str) -> Result<String, StatusCode> {
     let bytes = percent_decode(raw).ok_or(StatusCode::BAD_REQUEST)?;
     let path = String::from_utf8(bytes).map_err(|_| StatusCode::NOT_FOUND)?;
     if path.contains(['\0', '\\']) {
         return Err(StatusCode::FORBIDDEN);
     }
     let rel = path.strip_prefix('/').ok_or(StatusCode::FORBIDDEN)?;
-    if rel.split('/').any(|seg| seg == ".." || seg == ".") {
+    // No `..` or `.`, and no empty segment but a last one (`dir/`): every
+    // key is a plain relative path of the site.
+    let segments: Vec<&str> = rel.split('/').collect();
+    let inner = segments.split_last().map_or(&[][..], |(_, inner)| inner);
+    if segments.iter().any(|seg| *seg == ".." || *seg == ".")
+        || inner.iter().any(|seg| seg.is_empty())
+    {
         return Err(StatusCode::FORBIDDEN);
     }
     if rel.is_empty() || rel.ends_with('/') {
@@ -785,7 +801,7 @@ fn no_site_page(generation: &str, error: Option<&str>) -> Vec<u8> {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    if let Err(r) = shared.guard(req.uri(), req.headers()) {
+    if let Err(r) = shared.guard.check(req.uri(), req.headers()) {
         return r;
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -903,6 +919,7 @@ mod tests {
         assert_eq!(site_key("/").unwrap(), "index.html");
         assert_eq!(site_key("/data/x.json").unwrap(), "data/x.json");
         assert_eq!(site_key("/a%20b.pdf").unwrap(), "a b.pdf");
+        assert_eq!(site_key("/figures/").unwrap(), "figures/index.html");
         for bad in [
             "/../../etc/passwd",
             "/%2e%2e%2fetc%2fpasswd",
@@ -911,6 +928,8 @@ mod tests {
             "/..%5c..%5cetc",
             "/x%00.html",
             "/a\\b",
+            "//etc/passwd",
+            "/a//b",
         ] {
             assert_eq!(site_key(bad), Err(StatusCode::FORBIDDEN), "{bad}");
         }
@@ -921,8 +940,10 @@ mod tests {
 
     #[test]
     fn hosts() {
-        let (notices, _) = broadcast::channel(1);
-        let s = Shared::new(notices, 8000, true);
+        let s = RequestGuard {
+            port: 8000,
+            loopback_only: true,
+        };
         for ok in [
             "localhost:8000",
             "127.0.0.1:8000",

@@ -205,10 +205,10 @@ pub fn locate_error(err: &tera::Error, origin: &Origin, what: &str) -> Diagnosti
             } else {
                 format!("template syntax error in {what}: {detail}")
             };
-            return Diagnostic::error(message).at(
-                &origin.file,
-                origin.offset + local..origin.offset + local + 1,
-            );
+            // A span inside the text, even for an error at its very end.
+            let end = (local + 1).min(text.len()).max(local);
+            return Diagnostic::error(message)
+                .at(&origin.file, origin.offset + local..origin.offset + end);
         }
     }
     let useful: Vec<&String> = chain

@@ -1,0 +1,13 @@
+//! LaTeX math to MathML (the site) and to Typst (the PDF): a result or an
+//! error, never a panic or a stack overflow.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let Ok(tex) = std::str::from_utf8(data) else {
+        return;
+    };
+    let converter = galley::math::Converter::new();
+    let _ = converter.to_mathml(tex, false);
+    let _ = converter.to_mathml(tex, true);
+    let _ = galley::math::to_typst(tex);
+});
