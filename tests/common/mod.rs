@@ -13,8 +13,17 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The galley binary under test: this build's, or the one `GALLEY_BIN`
+/// names (to run these tests against another version, such as the last
+/// release, and see which of them it fails).
+pub fn galley_bin() -> PathBuf {
+    std::env::var_os("GALLEY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_galley")))
+}
+
 pub fn galley(args: &[&str], cwd: &Path) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_galley"))
+    let out: Output = Command::new(galley_bin())
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
@@ -38,7 +47,7 @@ pub fn galley_within(
 ) -> Run {
     use std::io::Read;
     use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+    let mut child = Command::new(galley_bin())
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")

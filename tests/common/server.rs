@@ -25,7 +25,7 @@ impl Drop for Server {
 
 impl Server {
     pub fn start(root: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        let mut child = Command::new(super::galley_bin())
             .args(["serve", "--port", "0", "--root"])
             .arg(root)
             .env("NO_COLOR", "1")
