@@ -8,7 +8,7 @@
 #
 # Needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz).
 # Two targets run at a time; each stops a case after 10 s (a hang) or at
-# 2 GB of memory.
+# 4 GB of memory (the template sandbox stops a rendering at 1 GB).
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-1800}"
@@ -22,7 +22,7 @@ run() {
     local t="$1" status=0
     mkdir -p "corpus/$t" "artifacts/$t"
     cargo +nightly fuzz run "$t" "corpus/$t" "seeds/$t" -- \
-        -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"$t.log" 2>&1 || status=$?
     echo "$t: exit $status, $(ls "corpus/$t" | wc -l) inputs in the corpus, $(ls "artifacts/$t" | wc -l) artifacts"
     grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$t.log" || true

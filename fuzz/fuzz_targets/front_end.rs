@@ -2,6 +2,10 @@
 //! of one section: a document or located diagnostics, never a panic.
 #![no_main]
 
+// As in galley's binary: the template sandbox bounds memory per thread.
+#[global_allocator]
+static ALLOCATOR: galley::sandbox::memory::Counting = galley::sandbox::memory::Counting;
+
 #[path = "../common.rs"]
 mod common;
 

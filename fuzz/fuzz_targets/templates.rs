@@ -3,6 +3,10 @@
 //! panic, a stack overflow or a runaway.
 #![no_main]
 
+// As in galley's binary: the template sandbox bounds memory per thread.
+#[global_allocator]
+static ALLOCATOR: galley::sandbox::memory::Counting = galley::sandbox::memory::Counting;
+
 use std::path::PathBuf;
 
 use galley::template::{locate_error, new_tera, Origin};

@@ -41,7 +41,7 @@ pub const MAX_RANGE: usize = 1_000_000;
 pub const MAX_TIME: Duration = Duration::from_secs(20);
 /// Memory one rendering may take (counted by [`memory::Counting`], the
 /// binary's allocator, on the rendering's thread).
-pub const MAX_MEMORY: u64 = 2 << 30;
+pub const MAX_MEMORY: u64 = 1 << 30;
 /// Bytes one rendering may write, besides four times the template's size.
 pub const MAX_OUTPUT: usize = 32 << 20;
 

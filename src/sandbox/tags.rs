@@ -36,11 +36,11 @@ pub fn locate(msg: &str, text: &str) -> Option<(Range<usize>, String)> {
 pub fn tag_span(text: &str, n: u64) -> Option<Range<usize>> {
     let mut seen = 0;
     let mut found = None;
-    scan_tags(text, |tag, span| {
-        if tag == "for" || tag == "macro" {
+    scan_tags(text, |tag| {
+        if tag.word == "for" || tag.word == "macro" {
             seen += 1;
             if seen == n {
-                found = Some(span);
+                found = Some(tag.span.clone());
                 return false;
             }
         }
@@ -49,9 +49,40 @@ pub fn tag_span(text: &str, n: u64) -> Option<Range<usize>> {
     found
 }
 
-/// Call `f(keyword, span)` for every `{% keyword ... %}` tag outside raw
-/// blocks and comments, until it returns false.
-fn scan_tags(text: &str, mut f: impl FnMut(&str, Range<usize>) -> bool) {
+/// A `{{ ... }}` or `{% ... %}` tag.
+struct Tag<'t> {
+    /// The keyword of a `{% %}` tag (`for`, `endif`...); empty for `{{ }}`.
+    word: String,
+    /// The whole tag, braces included.
+    span: Range<usize>,
+    /// Between the braces.
+    inner: &'t str,
+    /// Where `inner` starts in the text.
+    inner_start: usize,
+}
+
+/// The end of a tag whose inside starts at `from`: the offset of its
+/// closing `close` (`}}` or `%}`) outside string literals, if any.
+fn tag_close(text: &str, from: usize, close: &[u8; 2]) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut quote = None;
+    let mut i = from;
+    while i + 1 < b.len() {
+        match quote {
+            Some(q) if b[i] == q => quote = None,
+            Some(_) => {}
+            None if matches!(b[i], b'"' | b'\'' | b'`') => quote = Some(b[i]),
+            None if b[i] == close[0] && b[i + 1] == close[1] => return Some(i),
+            None => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Call `f` for every tag outside raw blocks and comments, in order, until
+/// it returns false.
+fn scan_tags(text: &str, mut f: impl FnMut(&Tag) -> bool) {
     let mut i = 0;
     let mut raw = false;
     while let Some(j) = text[i..].find('{').map(|j| j + i) {
@@ -62,94 +93,133 @@ fn scan_tags(text: &str, mut f: impl FnMut(&str, Range<usize>) -> bool) {
                 .map_or(text.len(), |k| j + 2 + k + 2);
             continue;
         }
-        if !rest.starts_with("{%") {
-            i = j + 1;
-            continue;
-        }
-        let close = text[j + 2..].find("%}").map(|k| j + 2 + k);
-        let end = close.map_or(text.len(), |k| k + 2);
-        let inner = text[j + 2..close.unwrap_or(text.len())].trim_start_matches('-');
-        let word: String = inner
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect();
+        let close = match rest.as_bytes().get(1) {
+            Some(b'%') => b"%}",
+            Some(b'{') if !raw => b"}}",
+            _ => {
+                i = j + 1;
+                continue;
+            }
+        };
+        let found = tag_close(text, j + 2, close);
+        let end = found.map_or(text.len(), |k| k + 2);
+        let inner = &text[j + 2..found.unwrap_or(text.len())];
+        let word: String = if close == b"%}" {
+            inner
+                .trim_start_matches('-')
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+                .collect()
+        } else {
+            String::new()
+        };
         if raw {
             raw = word != "endraw";
         } else if word == "raw" {
             raw = true;
-        } else if !f(&word, j..end) {
-            return;
+        } else {
+            let tag = Tag {
+                word,
+                span: j..end,
+                inner,
+                inner_start: j + 2,
+            };
+            if !f(&tag) {
+                return;
+            }
         }
         i = end;
     }
 }
 
-/// Refuse templates that nest block tags or brackets more than
-/// [`MAX_NESTING`] deep: Tera's parser recurses on them and would overflow
-/// the stack. The error is the offset of the tag that goes too deep.
+/// Refuse templates Tera's parser would take too long or too deep a stack
+/// for: block tags or brackets nested more than [`MAX_NESTING`] deep, and
+/// brackets left open or closed by the wrong one in a tag (on which the
+/// parser backtracks exponentially: 45 open brackets took a minute). The
+/// error is the offset of the tag or bracket at fault.
 pub fn check_nesting(text: &str) -> Result<(), (usize, String)> {
     let mut depth = 0usize;
     let mut err = None;
-    scan_tags(text, |word, span| {
-        if matches!(word, "if" | "for" | "macro" | "block" | "filter") {
+    scan_tags(text, |tag| {
+        if matches!(
+            tag.word.as_str(),
+            "if" | "for" | "macro" | "block" | "filter"
+        ) {
             depth += 1;
             if depth > MAX_NESTING {
                 err = Some((
-                    span.start,
+                    tag.span.start,
                     format!("template tags nest more than {MAX_NESTING} deep"),
                 ));
                 return false;
             }
-        } else if word.starts_with("end") {
+        } else if tag.word.starts_with("end") {
             depth = depth.saturating_sub(1);
         }
-        true
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
-    // Brackets inside `{{ }}` and `{% %}`, outside string literals.
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        let open = bytes[i] == b'{' && (bytes[i + 1] == b'{' || bytes[i + 1] == b'%');
-        if !open {
-            i += 1;
-            continue;
+        match brackets(tag.inner) {
+            Ok(()) => true,
+            Err((at, msg)) => {
+                err = Some((tag.inner_start + at, msg));
+                false
+            }
         }
-        let close = if bytes[i + 1] == b'{' { b'}' } else { b'%' };
-        let mut j = i + 2;
-        let mut level = 0usize;
-        let mut quote = None;
-        while j + 1 < bytes.len() && !(quote.is_none() && bytes[j] == close && bytes[j + 1] == b'}')
-        {
-            let c = bytes[j];
-            match quote {
-                Some(q) if c == q => quote = None,
-                Some(_) => {}
-                None => {
-                    match c {
-                        b'"' | b'\'' | b'`' => quote = Some(c),
-                        b'(' | b'[' => {
-                            level += 1;
-                            if level > MAX_NESTING {
-                                return Err((
-                                j,
-                                format!("brackets in a template tag nest more than {MAX_NESTING} deep"),
-                            ));
-                            }
-                        }
-                        b')' | b']' => level = level.saturating_sub(1),
-                        _ => {}
+    });
+    err.map_or(Ok(()), Err)
+}
+
+/// Brackets inside one tag, outside string literals: each closed by its
+/// own kind, none left open, none deeper than [`MAX_NESTING`].
+fn brackets(inner: &str) -> Result<(), (usize, String)> {
+    let mut open: Vec<(usize, u8)> = Vec::new();
+    let mut quote = None;
+    for (i, &c) in inner.as_bytes().iter().enumerate() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'"' | b'\'' | b'`' => quote = Some(c),
+                b'(' | b'[' => {
+                    open.push((i, c));
+                    if open.len() > MAX_NESTING {
+                        return Err((
+                            i,
+                            format!("brackets in a template tag nest more than {MAX_NESTING} deep"),
+                        ));
                     }
                 }
-            }
-            j += 1;
+                b')' | b']' => {
+                    let want = if c == b')' { b'(' } else { b'[' };
+                    match open.pop() {
+                        Some((_, o)) if o == want => {}
+                        Some((at, o)) => {
+                            return Err((
+                                at,
+                                format!(
+                                    "`{}` is closed by `{}` in this template tag",
+                                    o as char, c as char
+                                ),
+                            ))
+                        }
+                        None => {
+                            return Err((
+                                i,
+                                format!("`{}` closes nothing in this template tag", c as char),
+                            ))
+                        }
+                    }
+                }
+                _ => {}
+            },
         }
-        i = j + 2;
     }
-    Ok(())
+    match open.first() {
+        Some((at, o)) => Err((
+            *at,
+            format!("`{}` is never closed in this template tag", *o as char),
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +240,26 @@ mod tests {
         let parens = format!("{{{{ {}1{} }}}}", "(".repeat(100), ")".repeat(100));
         assert!(check_nesting(&parens).is_err());
         assert!(check_nesting("{{ f(a=[1, (2)]) }} {% if a %}{% endif %}").is_ok());
+    }
+
+    #[test]
+    fn unbalanced_brackets_are_refused_before_parsing() {
+        // Tera's parser backtracks exponentially on these.
+        let text = format!("x {{{{ {}x", "m(n=((((((((".repeat(5));
+        let (at, msg) = check_nesting(&text).unwrap_err();
+        assert_eq!(
+            (at, msg.as_str()),
+            (6, "`(` is never closed in this template tag")
+        );
+        assert!(check_nesting("{{ f(a=[1)] }}")
+            .unwrap_err()
+            .1
+            .contains("`[` is closed by `)`"));
+        assert!(check_nesting("{% if a) %}{% endif %}")
+            .unwrap_err()
+            .1
+            .contains("`)` closes nothing"));
+        // Inside strings, raw blocks and comments, brackets are text.
+        assert!(check_nesting("{{ \"(\" }} {% raw %}{{ ( {% endraw %} {# ( #}").is_ok());
     }
 }
