@@ -136,15 +136,11 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
     let writing = Instant::now();
     // Building one output keeps the other from the previous build.
     let keep = !(opts.html && opts.pdf);
-    let kept = if keep && opts.out.is_dir() {
-        let new: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        let old = output::tree(&opts.out, &[]).map_err(|d| Failure {
+    let kept = if keep {
+        output::kept_files(&opts.out, &files).map_err(|d| Failure {
             diags: d.into(),
             sources: report.sources.clone(),
-        })?;
-        old.into_iter()
-            .filter(|p| !p.ends_with('/') && !new.contains(p.as_str()))
-            .collect()
+        })?
     } else {
         Vec::new()
     };
@@ -236,7 +232,8 @@ pub fn render_named(
     let mut warnings = Diagnostics::new();
     let mut times = Vec::new();
     if let Some(pdf) = pdf {
-        let out = pdf.map_err(|d| locate_image_errors(d, a))?;
+        let out =
+            pdf.map_err(|d| crate::image_check::locate_errors(d, &a.images, &a.image_refs))?;
         warnings.extend(out.warnings);
         times.push(("  PDF: Typst layout", out.compile_seconds));
         times.push(("  PDF: export", out.export_seconds));
@@ -335,33 +332,14 @@ impl SiteStage {
             &pdf_standard(&self.project),
         )
         .map_err(|diags| Failure {
-            diags: locate_image_errors(diags, &self.assembled),
+            diags: crate::image_check::locate_errors(
+                diags,
+                &self.assembled.images,
+                &self.assembled.image_refs,
+            ),
             sources: self.sources.clone(),
         })
     }
-}
-
-/// The Typst source galley generates names images by their path: an error
-/// there about an image (one Typst cannot decode) is moved to where the
-/// manuscript names that image.
-fn locate_image_errors(mut diags: Diagnostics, a: &Assembled) -> Diagnostics {
-    const GENERATED: &str = "in the Typst source galley generated";
-    for d in diags.0.iter_mut().filter(|d| d.file.is_none()) {
-        let Some(note) = d.notes.iter().position(|n| n.starts_with(GENERATED)) else {
-            continue;
-        };
-        let found = a.images.iter().zip(&a.image_refs).find(|(img, _)| {
-            let src = img.strip_prefix("manuscript/").unwrap_or(img);
-            d.notes[note].contains(&format!("\"/images/{src}\""))
-        });
-        if let Some((img, (file, span))) = found {
-            d.message = format!("{} in {img}", d.message);
-            d.file = Some(file.clone());
-            d.span = Some(span.clone());
-            d.notes.remove(note);
-        }
-    }
-    diags
 }
 
 fn pdf_standard(project: &Project) -> String {
@@ -424,30 +402,10 @@ pub fn pdf_world(
         &format!("galley {VERSION}"),
     );
     if let Some(dir) = emit {
-        emit_typst(dir, &main, &files).map_err(Diagnostics::from)?;
+        crate::pdf::emit_typst(dir, &main, &files).map_err(Diagnostics::from)?;
     }
     crate::pdf::GalleyWorld::new(main, files, crate::typeset::document_date(doc))
         .map_err(Diagnostics::from)
-}
-
-/// Write main.typ and the files it reads, laid out as the Typst world sees
-/// them, so `typst compile DIR/main.typ` gives the same document.
-fn emit_typst(dir: &Path, main: &str, files: &[crate::pdf::InFile]) -> Result<(), Diagnostic> {
-    let write = |rel: &str, bytes: &[u8]| -> Result<(), Diagnostic> {
-        let path = dir.join(rel.trim_start_matches('/'));
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Diagnostic::error(format!("cannot create {}: {e}", parent.display()))
-            })?;
-        }
-        std::fs::write(&path, bytes)
-            .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))
-    };
-    write("main.typ", main.as_bytes())?;
-    for f in files {
-        write(&f.vpath, &f.bytes)?;
-    }
-    Ok(())
 }
 
 fn read_image(project: &Project, img: &str) -> Result<Vec<u8>, Diagnostics> {

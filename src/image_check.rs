@@ -3,7 +3,10 @@
 //! (a few megabytes of PNG can decode to gigabytes), or an SVG without
 //! scripts (the site copies figures as they are).
 
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostics;
 
 /// Raster images may have at most this many pixels (decoded, 4 bytes each).
 pub const MAX_PIXELS: u64 = 50_000_000;
@@ -89,6 +92,33 @@ pub fn check_svg(bytes: &[u8]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The Typst source galley generates names images by their path: an error
+/// there about an image (one Typst cannot decode) is moved to where the
+/// manuscript names that image.
+pub fn locate_errors(
+    mut diags: Diagnostics,
+    images: &[String],
+    refs: &[(PathBuf, Range<usize>)],
+) -> Diagnostics {
+    const GENERATED: &str = "in the Typst source galley generated";
+    for d in diags.0.iter_mut().filter(|d| d.file.is_none()) {
+        let Some(note) = d.notes.iter().position(|n| n.starts_with(GENERATED)) else {
+            continue;
+        };
+        let found = images.iter().zip(refs).find(|(img, _)| {
+            let src = img.strip_prefix("manuscript/").unwrap_or(img);
+            d.notes[note].contains(&format!("\"/images/{src}\""))
+        });
+        if let Some((img, (file, span))) = found {
+            d.message = format!("{} in {img}", d.message);
+            d.file = Some(file.clone());
+            d.span = Some(span.clone());
+            d.notes.remove(note);
+        }
+    }
+    diags
 }
 
 #[cfg(test)]

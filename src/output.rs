@@ -186,6 +186,19 @@ fn legacy_output(entry: &str) -> bool {
         || (nested && matches!(top, "data" | "assets" | "figures"))
 }
 
+/// The files of the previous output in `out` that a build of one half
+/// (`--html`, `--pdf`) keeps: those it does not write again.
+pub fn kept_files(out: &Path, files: &[OutFile]) -> Result<Vec<String>, Diagnostic> {
+    if !out.is_dir() {
+        return Ok(Vec::new());
+    }
+    let new: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    Ok(tree(out, &[])?
+        .into_iter()
+        .filter(|p| !p.ends_with('/') && !new.contains(p.as_str()))
+        .collect())
+}
+
 /// Record in the manifest every file the output folder will hold: the
 /// files written and those `kept` from the previous output. This list is
 /// what lets the next build replace the folder.

@@ -285,3 +285,23 @@ pub fn render(
         warnings,
     })
 }
+
+/// Write main.typ and the files it reads, laid out as the Typst world sees
+/// them, so `typst compile DIR/main.typ` gives the same document.
+pub fn emit_typst(dir: &std::path::Path, main: &str, files: &[InFile]) -> Result<(), Diagnostic> {
+    let write = |rel: &str, bytes: &[u8]| -> Result<(), Diagnostic> {
+        let path = dir.join(rel.trim_start_matches('/'));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Diagnostic::error(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        std::fs::write(&path, bytes)
+            .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))
+    };
+    write("main.typ", main.as_bytes())?;
+    for f in files {
+        write(&f.vpath, &f.bytes)?;
+    }
+    Ok(())
+}
