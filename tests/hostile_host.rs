@@ -113,6 +113,31 @@ fn serve_drops_a_runaway_rebuild_for_the_fix_that_follows() {
 }
 
 #[test]
+fn serve_outlives_a_manuscript_that_crashed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = small_project(dir.path());
+    let server = Server::start(&root);
+    let events = server.events();
+    next_event(&events, "reload", 60);
+    let section = root.join("manuscript/sections/02-results.md");
+    let text = std::fs::read_to_string(&section).unwrap();
+    // Each of these overflowed the stack and ended the server.
+    for deep in [
+        format!("{}x", "> ".repeat(5000)),
+        format!("${}y{}$", "x^{".repeat(5000), "}".repeat(5000)),
+        "{% macro f(n) %}{{ self::f(n=n+1) }}{% endmacro f %}{{ self::f(n=0) }}".to_string(),
+    ] {
+        std::fs::write(&section, format!("{text}\n{deep}\n")).unwrap();
+        let error = next_event(&events, "failed", 30);
+        assert!(error.contains("02-results.md:"), "{error}");
+        assert_eq!(server.get("/").0, 200, "{}", server.log());
+    }
+    std::fs::write(&section, format!("{text}\nFixed.\n")).unwrap();
+    next_event(&events, "reload", 30);
+    assert!(server.get("/").1.contains("Fixed."));
+}
+
+#[test]
 fn publish_refuses_branch_names_that_are_not_local_branches() {
     let dir = tempfile::tempdir().unwrap();
     let root = small_project(dir.path());
