@@ -215,7 +215,12 @@ fn deep_nesting_is_a_located_error_not_a_crash() {
         "(".repeat(5000),
         ")".repeat(5000)
     );
+    // Found by fuzzing: Tera panics (`unreachable!`) on a macro call in
+    // arithmetic.
+    let tera_panic =
+        "# A\n\n{% macro m(n) %}{{ n }}{% endmacro m %}{{ self::m(n=1) % 2 }}\n".to_string();
     for (text, expect) in [
+        (&tera_panic, "a.md:3:17: in manuscript/sections/a.md: Tera, the template engine, cannot evaluate this template (unimplemented math expression"),
         (&deep_quotes, "a.md:3:201: Markdown nests more than 100 deep"),
         (&deep_list, "a.md:3:101: Markdown nests more than 100 deep"),
         (&deep_math, "the formula nests more than 64 deep"),

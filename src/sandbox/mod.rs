@@ -231,12 +231,48 @@ impl tera::Function for Leave {
     }
 }
 
+thread_local! {
+    /// Inside [`contained`]: a panic is Tera's, reported as an error.
+    static IN_TERA: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run Tera, turning a panic of its own (Tera 1 has `unreachable!()`s
+/// that some templates reach, such as a macro call inside arithmetic) into
+/// an error of the template, printed as any other and not as a crash.
+fn contained<T>(f: impl FnOnce() -> tera::Result<T>) -> tera::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_TERA.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = IN_TERA.with(|t| t.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_TERA.with(|t| t.set(was));
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        let what = what.strip_prefix("internal error: entered unreachable code: ").unwrap_or(what);
+        let what = crate::diag::shorten(what.lines().next().unwrap_or(""), 80);
+        Err(budget_error(
+            0,
+            format!("Tera, the template engine, cannot evaluate this template ({what}); write the expression another way"),
+        ))
+    })
+}
+
 /// Add a template, checked and instrumented for the budget.
 pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
     if let Err((at, msg)) = check_nesting(text) {
         return Err(tera::Error::msg(format!("{AT_OFFSET}{at}: {msg}")));
     }
-    tera.add_raw_template(name, text)?;
+    contained(|| tera.add_raw_template(name, text))?;
     let Some(t) = tera.templates.get_mut(name) else {
         return Ok(());
     };
@@ -401,7 +437,7 @@ pub fn render(tera: &Tera, name: &str, ctx: &Context, size: usize) -> tera::Resu
             }
         }
         let _done = Done(outer);
-        tera.render_to(name, ctx, &mut out)
+        contained(|| tera.render_to(name, ctx, &mut out))
     };
     match result {
         Ok(()) => String::from_utf8(out.buf).map_err(|e| tera::Error::msg(e.to_string())),
@@ -426,6 +462,16 @@ mod tests {
     fn run(src: &str) -> tera::Result<String> {
         let mut tera = crate::template::new_tera();
         render_str(&mut tera, "t", src, &Context::new())
+    }
+
+    #[test]
+    fn a_panic_of_tera_is_an_error() {
+        let m = "{% macro m(n) %}{{ n }}{% endmacro m %}{{ self::m(n=1) % 2 }}";
+        let chain = crate::template::error_chain(&run(m).unwrap_err()).join(" ");
+        assert!(chain.contains("cannot evaluate this template"), "{chain}");
+        assert!(chain.contains("unimplemented math expression"), "{chain}");
+        // The next rendering on the thread is unaffected.
+        assert_eq!(run("{{ 1 + 1 }}").unwrap(), "2");
     }
 
     #[test]
