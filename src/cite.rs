@@ -197,7 +197,20 @@ fn braces_too_deep(text: &str) -> Option<usize> {
 }
 
 fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
-    match hayagriva::io::from_biblatex_str(&file.text) {
+    // The BibTeX parser panics on some fields (date arithmetic that
+    // overflows): the entry it fails on is found by parsing them one by one.
+    let parsed = crate::contain::contain(|| hayagriva::io::from_biblatex_str(&file.text)).map_err(
+        |what| {
+            let d = Diagnostic::error(format!(
+                "the BibTeX parser failed on this entry ({what}); check its fields"
+            ));
+            match entry_that_panics(&file.text) {
+                Some(span) => d.at(&file.path, span),
+                None => d.in_file(&file.path),
+            }
+        },
+    )?;
+    match parsed {
         Ok(lib) => Ok(lib.iter().cloned().collect()),
         Err(errors) => {
             let first = errors.into_iter().next();
@@ -213,6 +226,25 @@ fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
             Err(Diagnostic::error(msg).at(&file.path, span))
         }
     }
+}
+
+/// The first `@type{...` entry of a BibTeX text that makes the parser
+/// panic on its own: the span of its first line.
+fn entry_that_panics(text: &str) -> Option<Range<usize>> {
+    let starts: Vec<usize> = text
+        .match_indices('@')
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .collect();
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(text.len());
+        let entry = &text[start..end];
+        if crate::contain::contain(|| hayagriva::io::from_biblatex_str(entry)).is_err() {
+            let line = entry.find('\n').map_or(end, |i| start + i);
+            return Some(start..line);
+        }
+    }
+    None
 }
 
 /// Where each entry key is defined in a bibliography file, in one pass:

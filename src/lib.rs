@@ -13,6 +13,7 @@
 pub mod build;
 pub mod checks;
 pub mod cite;
+pub mod contain;
 pub mod diag;
 pub mod document;
 pub mod fingerprint;

@@ -93,8 +93,9 @@ impl Converter {
         } else {
             MathDisplay::Inline
         };
-        self.inner
-            .convert_with_local_state(tex, mode)
+        // math-core panics on some input (`&` outside a table).
+        crate::contain::contain(|| self.inner.convert_with_local_state(tex, mode))
+            .map_err(|what| format!("the MathML converter failed ({what})"))?
             .map(|r| r.mathml)
             .map_err(|e| e.to_string())
     }
@@ -118,6 +119,13 @@ mod tests {
         ))
         .is_err());
         assert!(check_nesting(r"\frac{a_{i}^{2}}{\sqrt{b}} \left( \{x\} \right)").is_ok());
+    }
+
+    #[test]
+    fn a_converter_panic_is_an_error() {
+        // Found by fuzzing: math-core panics on this.
+        let tex = r"\begin{matrix} a & b \\_ c & d \end{matrix}";
+        assert!(Converter::new().to_mathml(tex, false).is_err());
     }
 
     #[test]

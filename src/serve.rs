@@ -617,18 +617,27 @@ fn secure_headers(h: &mut HeaderMap) {
     );
 }
 
+/// A port as written in a Host header: digits only (Rust's parse would
+/// also take `+8000`).
+fn port(text: &str) -> Option<u16> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// `host[:port]` → (host, port); IPv6 literals in brackets.
 fn split_host(authority: &str) -> Option<(&str, Option<u16>)> {
     if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         let port = match after {
             "" => None,
-            p => Some(p.strip_prefix(':')?.parse().ok()?),
+            p => Some(port(p.strip_prefix(':')?)?),
         };
         return Some((host, port));
     }
     match authority.rsplit_once(':') {
-        Some((host, port)) => Some((host, Some(port.parse().ok()?))),
+        Some((host, p)) => Some((host, Some(port(p)?))),
         None => Some((authority, None)),
     }
 }
@@ -959,6 +968,8 @@ mod tests {
             "127.0.0.1.nip.io:8000",
             "",
             "[::1",
+            "127.0.0.1:+8000",
+            "localhost:08000x",
         ] {
             assert!(!s.host_allowed(bad), "{bad}");
         }

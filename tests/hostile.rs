@@ -222,6 +222,8 @@ fn deep_nesting_is_a_located_error_not_a_crash() {
     for (text, expect) in [
         (&tera_panic, "a.md:3:17: in manuscript/sections/a.md: Tera, the template engine, cannot evaluate this template (unimplemented math expression"),
         (&deep_quotes, "a.md:3:201: Markdown nests more than 100 deep"),
+        // Found by fuzzing: math-core panics on this matrix.
+        (&"# A\n\n$\\begin{matrix} a & b \\\\_ c & d \\end{matrix}$\n".to_string(), "a.md:3:2: cannot convert math"),
         (&deep_list, "a.md:3:101: Markdown nests more than 100 deep"),
         (&deep_math, "the formula nests more than 64 deep"),
         (&deep_macro, "a.md:3:1: in manuscript/sections/a.md: macros and includes call one another more than 64 deep"),
@@ -485,6 +487,16 @@ fn errors_point_at_the_place() {
         );
         assert!(!err.contains('\0'));
     }
+    // Found by fuzzing: the BibTeX parser panics on this date.
+    let dir = good();
+    let bad = "@article{odd,\n  title = {J},\n  date = {202088888.888880x-05},\n}\n";
+    refused(
+        dir.path(),
+        &[("bibliography/odd.bib", bad)],
+        &["build"],
+        1,
+        &["bibliography/odd.bib:1:1: the BibTeX parser failed on this entry (attempt to subtract with overflow)"],
+    );
     // A CSL error names the element it is about, not the next one.
     let dir = good();
     let csl = std::fs::read_to_string(repo().join("theme/article.csl")).unwrap();

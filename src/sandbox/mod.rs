@@ -231,35 +231,11 @@ impl tera::Function for Leave {
     }
 }
 
-thread_local! {
-    /// Inside [`contained`]: a panic is Tera's, reported as an error.
-    static IN_TERA: Cell<bool> = const { Cell::new(false) };
-}
-
 /// Run Tera, turning a panic of its own (Tera 1 has `unreachable!()`s
 /// that some templates reach, such as a macro call inside arithmetic) into
-/// an error of the template, printed as any other and not as a crash.
+/// an error of the template.
 fn contained<T>(f: impl FnOnce() -> tera::Result<T>) -> tera::Result<T> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !IN_TERA.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    let was = IN_TERA.with(|t| t.replace(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    IN_TERA.with(|t| t.set(was));
-    result.unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        let what = what.strip_prefix("internal error: entered unreachable code: ").unwrap_or(what);
-        let what = crate::diag::shorten(what.lines().next().unwrap_or(""), 80);
+    crate::contain::contain(f).unwrap_or_else(|what| {
         Err(budget_error(
             0,
             format!("Tera, the template engine, cannot evaluate this template ({what}); write the expression another way"),
