@@ -260,6 +260,17 @@ fn parse_arrow_position(msg: &str) -> Option<(usize, usize)> {
 
 /// Find the span of the name an error message quotes in backticks or quotes.
 fn find_culprit(chain: &[String], text: &str) -> Option<Range<usize>> {
+    // A function that failed: its call, not a filter of the same name.
+    for msg in chain {
+        if let Some(name) = msg
+            .strip_prefix("Function call '")
+            .and_then(|r| r.split('\'').next())
+        {
+            if let Some(pos) = find_in_tags(text, &format!("{name}(")) {
+                return Some(pos..pos + name.len());
+            }
+        }
+    }
     for msg in chain.iter().rev() {
         for name in quoted_names(msg) {
             if name.is_empty() || name.contains(".md") || name.contains(".yaml") {
