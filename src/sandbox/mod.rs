@@ -80,8 +80,6 @@ pub fn set_cancel(flag: Option<Arc<AtomicBool>>) {
 pub fn install(tera: &mut Tera) {
     tera.register_function("get_env", refuse_get_env);
     tera.register_function("range", range);
-    tera.register_function(STEP, Step);
-    tera.register_function(ENTER, Enter);
     tera.register_function(LEAVE, Leave);
 }
 
@@ -139,10 +137,6 @@ fn budget_error(at: u64, msg: String) -> tera::Error {
     tera::Error::msg(format!("{AT}{at}: {msg}"))
 }
 
-fn ordinal(args: &HashMap<String, Value>) -> u64 {
-    args.get("at").and_then(Value::as_u64).unwrap_or(0)
-}
-
 /// One more loop iteration or macro call.
 fn step(at: u64) -> tera::Result<()> {
     if CANCEL.with(|c| {
@@ -182,10 +176,15 @@ fn step(at: u64) -> tera::Result<()> {
     })
 }
 
-struct Step;
+/// A step of the loop or macro tagged `at` (registered under
+/// `__galley_step_<at>`, called without arguments: arguments would be a
+/// map built on every iteration).
+struct Step {
+    at: u64,
+}
 impl tera::Function for Step {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        step(ordinal(args))?;
+    fn call(&self, _: &HashMap<String, Value>) -> tera::Result<Value> {
+        step(self.at)?;
         Ok(Value::String(String::new()))
     }
     fn is_safe(&self) -> bool {
@@ -193,10 +192,13 @@ impl tera::Function for Step {
     }
 }
 
-struct Enter;
+/// Entering the macro tagged `at` (or a template, 0).
+struct Enter {
+    at: u64,
+}
 impl tera::Function for Enter {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        let at = ordinal(args);
+    fn call(&self, _: &HashMap<String, Value>) -> tera::Result<Value> {
+        let at = self.at;
         step(at)?;
         BUDGET.with(|b| {
             let mut b = b.borrow_mut();
@@ -254,6 +256,7 @@ pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
     };
     let mut n = 0;
     instrument_body(&mut t.ast, &mut n);
+    let tags = n;
     // Calls run the copies in `macros` and blocks the copies in `blocks`:
     // take them from the instrumented tree.
     let mut macros = HashMap::new();
@@ -278,17 +281,32 @@ pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
     if has_blocks {
         tera.build_inheritance_chains()?;
     }
+    for at in 0..=tags {
+        let step = tagged(STEP, at);
+        if !tera.functions.contains_key(&step) {
+            tera.register_function(&step, Step { at });
+            tera.register_function(&tagged(ENTER, at), Enter { at });
+        }
+    }
     Ok(())
 }
 
+/// The name of a step or enter function for the tag `at`.
+fn tagged(name: &str, at: u64) -> String {
+    format!("{name}_{at}")
+}
+
 fn call(name: &str, at: u64) -> Node {
-    let mut args = HashMap::new();
-    args.insert("at".to_string(), Expr::new(ExprVal::Int(at as i64)));
+    let name = if name == LEAVE {
+        name.to_string()
+    } else {
+        tagged(name, at)
+    };
     Node::VariableBlock(
         WS::default(),
         Expr::new(ExprVal::FunctionCall(FunctionCall {
-            name: name.to_string(),
-            args,
+            name,
+            args: HashMap::new(),
         })),
     )
 }
@@ -387,6 +405,7 @@ pub fn render(tera: &Tera, name: &str, ctx: &Context, size: usize) -> tera::Resu
     // A rendering inside a rendering (a filter that renders) shares the
     // outer one's budget.
     let outer = RENDERING.with(|r| r.replace(true));
+    let _watch = memory::watch();
     if !outer {
         BUDGET.with(|b| {
             *b.borrow_mut() = Budget {
