@@ -273,7 +273,9 @@ fn check_dir(root: &Path, dir: &Path) -> Result<(), Diagnostic> {
             "it holds .git and is not a previous publish (no {MARKER} file); if it is a checkout of your pages repository, create an empty {MARKER} in it and galley will replace everything in it but .git"
         )));
     }
-    match output::in_the_way(dir, &[".git", "CNAME"])? {
+    // A folder reached through a symbolic link is the folder it names.
+    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    match output::in_the_way(&real, &[".git", "CNAME"])? {
         None => Ok(()),
         Some(file) => Err(refuse(&format!(
             "it holds {file}, which no galley build wrote (a folder is replaced only when it is empty or holds exactly a previous galley output, every file listed in its {}); choose a new or empty folder",

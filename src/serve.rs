@@ -559,7 +559,6 @@ impl Builder {
     }
 }
 
-/// "reused: 8 of 9 markdown, ..." from the memo statistics.
 /// Did this build stop because a newer edit cancelled it?
 fn is_cancelled(f: &diag::Failure) -> bool {
     f.diags
@@ -568,6 +567,7 @@ fn is_cancelled(f: &diag::Failure) -> bool {
         .any(|d| d.message.contains(crate::sandbox::CANCELLED))
 }
 
+/// "reused: 8 of 9 markdown, ..." from the memo statistics.
 fn reuse_summary(stats: &[(&'static str, usize, usize)]) -> String {
     if stats.is_empty() {
         return "first build".to_string();
