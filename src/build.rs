@@ -145,6 +145,14 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
         Vec::new()
     };
     output::list_outputs(&mut files, &kept);
+    // Again, just before replacing it: the folder may have changed while
+    // the outputs were rendered.
+    if let Err(d) = output::check_out_dir(&opts.root, &opts.out, opts.force) {
+        return Err(Failure {
+            diags: d.into(),
+            sources: report.sources,
+        });
+    }
     if let Err(d) = output::write_atomically(&opts.out, &files, keep) {
         return Err(Failure {
             diags: d.into(),

@@ -211,15 +211,17 @@ const SHOWN: usize = 160;
 /// The line of `span`, if it cannot be quoted as it is: too long to read,
 /// or holding control characters that would reach the terminal raw.
 fn needs_excerpt(text: &str, span: &Range<usize>) -> bool {
+    // Every line the span covers is printed (an excerpt shows only the
+    // first).
     let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[span.start..]
-        .find('\n')
-        .map_or(text.len(), |i| span.start + i);
-    let line = &text[start..end];
-    line.len() > SHOWN
-        || line
-            .chars()
-            .any(|c| c.is_control() && c != '\t' && c != '\r')
+    let last = span.end.max(span.start).min(text.len());
+    let end = text[last..].find('\n').map_or(text.len(), |i| last + i);
+    text[start..end].split('\n').any(|line| {
+        line.len() > SHOWN
+            || line
+                .chars()
+                .any(|c| c.is_control() && c != '\t' && c != '\r')
+    })
 }
 
 /// A stand-in for `text` that holds only the line of `span` (at its line

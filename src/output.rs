@@ -193,9 +193,14 @@ pub fn kept_files(out: &Path, files: &[OutFile]) -> Result<Vec<String>, Diagnost
         return Ok(Vec::new());
     }
     let new: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    // Only what galley wrote: files of someone else's that --force let
+    // through are carried over but not claimed, so the next build asks again.
+    let listed = listed_outputs(out);
+    let legacy = listed.is_empty() && is_legacy_manifest(out);
     Ok(tree(out, &[])?
         .into_iter()
         .filter(|p| !p.ends_with('/') && !new.contains(p.as_str()))
+        .filter(|p| listed.contains(p) || (legacy && legacy_output(p)))
         .collect())
 }
 
@@ -305,13 +310,26 @@ pub fn write_atomically_carrying(
                 return Err(e);
             }
         }
-        for leftover in [&staging, &old] {
-            if fs::symlink_metadata(leftover).is_ok() && fs::remove_dir_all(leftover).is_err() {
+        // The previous output moved aside and not back: put it back, or
+        // keep it and say where it is; never delete it.
+        if fs::symlink_metadata(&old).is_ok() {
+            if fs::symlink_metadata(&out).is_err() && fs::rename(&old, &out).is_err() {
                 e = e.with_note(format!(
-                    "could not remove the unfinished output {}; delete it",
-                    leftover.display()
+                    "the previous output could not be moved back; it is at {}",
+                    old.display()
+                ));
+            } else if fs::symlink_metadata(&out).is_ok() && fs::symlink_metadata(&old).is_ok() {
+                e = e.with_note(format!(
+                    "a copy of the previous output is at {}",
+                    old.display()
                 ));
             }
+        }
+        if fs::symlink_metadata(&staging).is_ok() && fs::remove_dir_all(&staging).is_err() {
+            e = e.with_note(format!(
+                "could not remove the unfinished output {}; delete it",
+                staging.display()
+            ));
         }
         return Err(e);
     }
@@ -403,6 +421,12 @@ fn clean_leftovers(parent: &Path, name: &str) {
                         if out.is_dir() && !home.exists() && fs::rename(&git, &home).is_ok() {
                             let _ = fs::remove_dir_all(e.path());
                         }
+                        continue;
+                    }
+                    let out = parent.join(name);
+                    if n.starts_with(&prefix_old) && fs::symlink_metadata(&out).is_err() {
+                        // The previous output of a build killed mid-swap.
+                        let _ = fs::rename(e.path(), &out);
                         continue;
                     }
                     let _ = fs::remove_dir_all(e.path());
@@ -517,6 +541,25 @@ mod tests {
         fs::write(out.join("mine.txt"), b"mine").unwrap();
         assert_eq!(in_the_way(&out, &[]).unwrap().as_deref(), Some("mine.txt"));
         assert_eq!(in_the_way(&out, &["mine.txt"]).unwrap(), None);
+    }
+
+    #[test]
+    fn a_half_build_claims_only_files_galley_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        let mut files = vec![
+            OutFile::new("paper.pdf", b"%PDF".to_vec()),
+            OutFile::new(MANIFEST_FILE, b"{\"generator\": \"galley\"}".to_vec()),
+        ];
+        list_outputs(&mut files, &[]);
+        write_atomically(&out, &files, false).unwrap();
+        // Someone's file, let through by --force.
+        fs::write(out.join("notes.txt"), b"mine").unwrap();
+        let html = [
+            OutFile::new("index.html", b"<p>".to_vec()),
+            OutFile::new(MANIFEST_FILE, b"{}".to_vec()),
+        ];
+        assert_eq!(kept_files(&out, &html).unwrap(), ["paper.pdf"]);
     }
 
     #[test]

@@ -175,7 +175,12 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
         let inputs = report.sources.iter().map(|(p, _)| p.as_path());
         output::check_no_sources(&s.root, d, inputs)?;
         if s.dry_run {
-            let changes = diff(&files, &dir_files(d)?, |f| f.bytes.clone());
+            let mut old = dir_files(d)?;
+            if keep_cname {
+                // Kept by the publish, like .git.
+                old.remove("CNAME");
+            }
+            let changes = diff(&files, &old, |f| f.bytes.clone());
             changes.describe(&mut lines, &d.display().to_string());
         } else {
             let carry: &[&str] = if keep_cname {
@@ -315,6 +320,9 @@ fn dir_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostic> {
                 let mut bytes = b"symbolic link to ".to_vec();
                 bytes.extend_from_slice(target.as_os_str().as_encoded_bytes());
                 out.insert(rel, bytes);
+            } else if !ft.is_file() {
+                // A FIFO or socket: listed, never opened (it would block).
+                out.insert(rel, b"not a regular file".to_vec());
             } else {
                 let bytes = std::fs::read(&p)
                     .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", p.display())))?;

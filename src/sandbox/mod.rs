@@ -247,6 +247,13 @@ fn contained<T>(f: impl FnOnce() -> tera::Result<T>) -> tera::Result<T> {
 
 /// Add a template, checked and instrumented for the budget.
 pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
+    // The sandbox's own functions may not be called by a template (calling
+    // the leave function would undo the depth count).
+    if let Some(at) = text.find("__galley") {
+        return Err(tera::Error::msg(format!(
+            "{AT_OFFSET}{at}: names starting with `__galley` are galley's own; choose another name"
+        )));
+    }
     if let Err((at, msg)) = check_nesting(text) {
         return Err(tera::Error::msg(format!("{AT_OFFSET}{at}: {msg}")));
     }
@@ -353,28 +360,26 @@ fn collect_defs(
     macros: &mut HashMap<String, Vec<Node>>,
     blocks: &mut HashMap<String, Vec<Node>>,
 ) {
-    for node in body {
-        match node {
-            Node::MacroDefinition(_, m, _) => {
-                macros.insert(m.name.clone(), m.body.clone());
+    // As Tera finds them: macros at the top level, blocks at the top level
+    // and inside blocks (the first of a name wins).
+    fn blocks_in(body: &[Node], blocks: &mut HashMap<String, Vec<Node>>) {
+        for node in body {
+            if let Node::Block(_, b, _) = node {
+                blocks
+                    .entry(b.name.clone())
+                    .or_insert_with(|| b.body.clone());
+                blocks_in(&b.body, blocks);
             }
-            Node::Block(_, b, _) => {
-                blocks.insert(b.name.clone(), b.body.clone());
-                collect_defs(&b.body, macros, blocks);
-            }
-            Node::Forloop(_, f, _) => collect_defs(&f.body, macros, blocks),
-            Node::If(i, _) => {
-                for (_, _, b) in &i.conditions {
-                    collect_defs(b, macros, blocks);
-                }
-                if let Some((_, b)) = &i.otherwise {
-                    collect_defs(b, macros, blocks);
-                }
-            }
-            Node::FilterSection(_, f, _) => collect_defs(&f.body, macros, blocks),
-            _ => {}
         }
     }
+    for node in body {
+        if let Node::MacroDefinition(_, m, _) = node {
+            macros
+                .entry(m.name.clone())
+                .or_insert_with(|| m.body.clone());
+        }
+    }
+    blocks_in(body, blocks);
 }
 
 /// A writer that refuses to grow past a limit.
@@ -499,6 +504,11 @@ mod tests {
             chain.contains("galley-at-1: macros and includes"),
             "{chain}"
         );
+        // The sandbox's own functions cannot be called to undo its counts.
+        let undo =
+            "{% macro f() %}{{ __galley_leave() }}{{ self::f() }}{% endmacro f %}{{ self::f() }}";
+        let chain = crate::template::error_chain(&run(undo).unwrap_err()).join(" ");
+        assert!(chain.contains("are galley's own"), "{chain}");
         let e = run("{{ get_env(name=\"HOME\") }}").unwrap_err();
         assert!(crate::template::error_chain(&e)
             .join(" ")

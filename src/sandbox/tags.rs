@@ -14,9 +14,9 @@ pub fn locate(msg: &str, text: &str) -> Option<(Range<usize>, String)> {
         let (n, m) = rest.split_once(": ")?;
         // The offset is into the text Tera was given; the same check on the
         // text as written finds the same place in it.
-        let off = match check_nesting(text) {
-            Err((off, _)) => off,
-            Ok(()) => n.parse().ok()?,
+        let off = match (text.find("__galley"), check_nesting(text)) {
+            (Some(off), _) | (None, Err((off, _))) => off,
+            (None, Ok(())) => n.parse().ok()?,
         };
         let off = crate::diag::floor_char_boundary(text, off.min(text.len()));
         return Some((off..(off + 2).min(text.len()).max(off), m.to_string()));
@@ -80,6 +80,16 @@ fn tag_close(text: &str, from: usize, close: &[u8; 2]) -> Option<usize> {
     None
 }
 
+/// If `rest` starts with `{% endraw %}` (with any `-` and spaces), its
+/// length.
+fn endraw_at(rest: &str) -> Option<usize> {
+    let inner = rest.strip_prefix("{%")?;
+    let t = inner.trim_start_matches('-').trim_start();
+    let t = t.strip_prefix("endraw")?;
+    let t = t.trim_start().trim_start_matches('-');
+    t.starts_with("%}").then(|| rest.len() - t.len() + 2)
+}
+
 /// Call `f` for every tag outside raw blocks and comments, in order, until
 /// it returns false.
 fn scan_tags(text: &str, mut f: impl FnMut(&Tag) -> bool) {
@@ -87,7 +97,17 @@ fn scan_tags(text: &str, mut f: impl FnMut(&Tag) -> bool) {
     let mut raw = false;
     while let Some(j) = text[i..].find('{').map(|j| j + i) {
         let rest = &text[j..];
-        if !raw && rest.starts_with("{#") && !crate::template::is_heading_attr(&rest[2..]) {
+        if raw {
+            // Raw text ends at the first `{% endraw %}`, quotes or not.
+            if let Some(end) = endraw_at(rest) {
+                raw = false;
+                i = j + end;
+            } else {
+                i = j + 1;
+            }
+            continue;
+        }
+        if rest.starts_with("{#") && !crate::template::is_heading_attr(&rest[2..]) {
             i = text[j + 2..]
                 .find("#}")
                 .map_or(text.len(), |k| j + 2 + k + 2);
@@ -114,9 +134,7 @@ fn scan_tags(text: &str, mut f: impl FnMut(&Tag) -> bool) {
         } else {
             String::new()
         };
-        if raw {
-            raw = word != "endraw";
-        } else if word == "raw" {
+        if word == "raw" {
             raw = true;
         } else {
             let tag = Tag {
@@ -261,5 +279,11 @@ mod tests {
             .contains("`)` closes nothing"));
         // Inside strings, raw blocks and comments, brackets are text.
         assert!(check_nesting("{{ \"(\" }} {% raw %}{{ ( {% endraw %} {# ( #}").is_ok());
+        // A quote inside a raw block does not hide what follows it.
+        let after_raw = format!(
+            "{{% raw %}}{{% it's %}}{{%- endraw -%}}{{{{ {}x",
+            "m(n=((((((((".repeat(5)
+        );
+        assert!(check_nesting(&after_raw).is_err());
     }
 }
