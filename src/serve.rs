@@ -617,13 +617,11 @@ fn secure_headers(h: &mut HeaderMap) {
     );
 }
 
-/// A port as written in a Host header: digits only (Rust's parse would
-/// also take `+8000`).
+/// A port as written in a Host header, in its one spelling: decimal
+/// digits without a sign or leading zeros (Rust's parse would also take
+/// `+8000` and `08000`).
 fn port(text: &str) -> Option<u16> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
+    text.parse::<u16>().ok().filter(|p| p.to_string() == text)
 }
 
 /// `host[:port]` → (host, port); IPv6 literals in brackets.
@@ -969,6 +967,7 @@ mod tests {
             "",
             "[::1",
             "127.0.0.1:+8000",
+            "127.0.0.1:08000",
             "localhost:08000x",
         ] {
             assert!(!s.host_allowed(bad), "{bad}");
