@@ -126,34 +126,24 @@ pub fn build(opts: &Options) -> Result<Report, Failure> {
         });
     }
     let (mut files, mut report) = prepare(opts)?;
-    let inputs = report.sources.iter().map(|(p, _)| p.as_path());
-    if let Err(d) = output::check_no_sources(&opts.root, &opts.out, inputs) {
-        return Err(Failure {
-            diags: d.into(),
-            sources: report.sources,
-        });
-    }
     let writing = Instant::now();
     // Building one output keeps the other from the previous build.
     let keep = !(opts.html && opts.pdf);
-    let kept = if keep {
-        output::kept_files(&opts.out, &files).map_err(|d| Failure {
-            diags: d.into(),
-            sources: report.sources.clone(),
-        })?
-    } else {
-        Vec::new()
-    };
-    output::list_outputs(&mut files, &kept);
-    // Again, just before replacing it: the folder may have changed while
-    // the outputs were rendered.
-    if let Err(d) = output::check_out_dir(&opts.root, &opts.out, opts.force) {
-        return Err(Failure {
-            diags: d.into(),
-            sources: report.sources,
-        });
-    }
-    if let Err(d) = output::write_atomically(&opts.out, &files, keep) {
+    let written = (|| {
+        let inputs = report.sources.iter().map(|(p, _)| p.as_path());
+        output::check_no_sources(&opts.root, &opts.out, inputs)?;
+        let kept = if keep {
+            output::kept_files(&opts.out, &files)?
+        } else {
+            Vec::new()
+        };
+        output::list_outputs(&mut files, &kept);
+        // Again, just before replacing it: the folder may have changed
+        // while the outputs were rendered.
+        output::check_out_dir(&opts.root, &opts.out, opts.force)?;
+        output::write_atomically(&opts.out, &files, keep)
+    })();
+    if let Err(d) = written {
         return Err(Failure {
             diags: d.into(),
             sources: report.sources,
