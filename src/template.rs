@@ -12,6 +12,7 @@ use serde_json::{Map, Number, Value};
 use tera::{Context, Tera};
 
 use crate::diag::{offset_of, Diagnostic};
+pub use crate::sandbox::{error_chain, is_heading_attr};
 
 /// Where a template's text came from: a file, and the byte offset of the
 /// template inside it (non-zero for templates embedded in YAML).
@@ -43,23 +44,6 @@ pub fn protect_heading_attrs(text: &str) -> String {
         out.push_str(rest);
     }
     out
-}
-
-/// Is the `{#` before `after` the start of a heading attribute block
-/// (`{#id .class}`, closed by `}` on its line) rather than a Tera comment
-/// (closed by `#}`)?
-pub fn is_heading_attr(after: &str) -> bool {
-    let line = &after[..after.find('\n').unwrap_or(after.len())];
-    match (line.find('}'), line.find("#}")) {
-        (Some(close), None) => {
-            let inner = &line[..close];
-            !inner.is_empty()
-                && inner
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || " _-.:=".contains(c))
-        }
-        _ => false,
-    }
 }
 
 pub fn restore_heading_attrs(text: &str) -> String {
@@ -163,18 +147,6 @@ fn escape_marker(s: &str) -> String {
 
 pub fn unescape_marker(s: &str) -> String {
     s.replace("\\u002d\\u002d", "--")
-}
-
-/// All messages of a Tera error chain, outermost last dropped when it only
-/// names the template.
-pub fn error_chain(err: &tera::Error) -> Vec<String> {
-    let mut out = vec![err.to_string()];
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
-        out.push(s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// Turn a Tera error into a located diagnostic.

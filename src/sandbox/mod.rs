@@ -71,6 +71,35 @@ thread_local! {
     static RENDERING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// All messages of a Tera error chain, outermost last dropped when it only
+/// names the template.
+pub fn error_chain(err: &tera::Error) -> Vec<String> {
+    let mut out = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        out.push(s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Is the `{#` before `after` the start of a heading attribute block
+/// (`{#id .class}`, closed by `}` on its line) rather than a Tera comment
+/// (closed by `#}`)?
+pub fn is_heading_attr(after: &str) -> bool {
+    let line = &after[..after.find('\n').unwrap_or(after.len())];
+    match (line.find('}'), line.find("#}")) {
+        (Some(close), None) => {
+            let inner = &line[..close];
+            !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || " _-.:=".contains(c))
+        }
+        _ => false,
+    }
+}
+
 /// Renderings on this thread stop (with [`CANCELLED`]) once `flag` is set.
 pub fn set_cancel(flag: Option<Arc<AtomicBool>>) {
     CANCEL.with(|c| *c.borrow_mut() = flag);
@@ -460,14 +489,15 @@ mod tests {
     use super::*;
 
     fn run(src: &str) -> tera::Result<String> {
-        let mut tera = crate::template::new_tera();
+        let mut tera = Tera::default();
+        install(&mut tera);
         render_str(&mut tera, "t", src, &Context::new())
     }
 
     #[test]
     fn a_panic_of_tera_is_an_error() {
         let m = "{% macro m(n) %}{{ n }}{% endmacro m %}{{ self::m(n=1) % 2 }}";
-        let chain = crate::template::error_chain(&run(m).unwrap_err()).join(" ");
+        let chain = error_chain(&run(m).unwrap_err()).join(" ");
         assert!(chain.contains("cannot evaluate this template"), "{chain}");
         assert!(chain.contains("unimplemented math expression"), "{chain}");
         // The next rendering on the thread is unaffected.
@@ -491,15 +521,13 @@ mod tests {
     #[test]
     fn budgets_stop_runaway_templates() {
         let e = run("{% for i in range(end=100000000) %}x{% endfor %}").unwrap_err();
-        assert!(crate::template::error_chain(&e)
-            .join(" ")
-            .contains("at most 1000000"));
+        assert!(error_chain(&e).join(" ").contains("at most 1000000"));
         let e = run("{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}")
             .unwrap_err();
-        let chain = crate::template::error_chain(&e).join(" ");
+        let chain = error_chain(&e).join(" ");
         assert!(chain.contains("galley-at-2: this loop"), "{chain}");
         let m = "{% macro f() %}{{ self::f() }}{% endmacro f %}{{ self::f() }}";
-        let chain = crate::template::error_chain(&run(m).unwrap_err()).join(" ");
+        let chain = error_chain(&run(m).unwrap_err()).join(" ");
         assert!(
             chain.contains("galley-at-1: macros and includes"),
             "{chain}"
@@ -507,10 +535,10 @@ mod tests {
         // The sandbox's own functions cannot be called to undo its counts.
         let undo =
             "{% macro f() %}{{ __galley_leave() }}{{ self::f() }}{% endmacro f %}{{ self::f() }}";
-        let chain = crate::template::error_chain(&run(undo).unwrap_err()).join(" ");
+        let chain = error_chain(&run(undo).unwrap_err()).join(" ");
         assert!(chain.contains("are galley's own"), "{chain}");
         let e = run("{{ get_env(name=\"HOME\") }}").unwrap_err();
-        assert!(crate::template::error_chain(&e)
+        assert!(error_chain(&e)
             .join(" ")
             .contains("`get_env` is not available"));
     }

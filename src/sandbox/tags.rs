@@ -107,7 +107,7 @@ fn scan_tags(text: &str, mut f: impl FnMut(&Tag) -> bool) {
             }
             continue;
         }
-        if rest.starts_with("{#") && !crate::template::is_heading_attr(&rest[2..]) {
+        if rest.starts_with("{#") && !super::is_heading_attr(&rest[2..]) {
             i = text[j + 2..]
                 .find("#}")
                 .map_or(text.len(), |k| j + 2 + k + 2);
