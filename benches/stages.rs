@@ -13,16 +13,16 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use galley::build;
-use galley::cite;
+use galley::assemble::cite;
+use galley::assemble::document::{self, Assembled};
+use galley::assemble::markdown::{self, Sink};
+use galley::assemble::template::{self, Origin};
 use galley::diag::SourceMap;
-use galley::document::{self, Assembled};
-use galley::html;
-use galley::markdown::{self, Sink};
+use galley::load::project::Project;
+use galley::load::theme::Theme;
 use galley::model::{Block, CiteItem, CiteMode, Heading, Inline};
-use galley::project::Project;
-use galley::template::{self, Origin};
-use galley::theme::Theme;
+use galley::pipeline;
+use galley::render::html;
 
 fn main() {
     divan::main();
@@ -175,16 +175,16 @@ fn html(b: divan::Bencher) {
         base_url: None,
         urls: Default::default(),
         bibliography: &a.bibliography,
-        version: build::VERSION,
+        version: pipeline::VERSION,
     };
     let mut sources = a.sources.clone();
     b.bench_local(|| html::render_page(&a.doc, &info, &theme, &mut sources).unwrap());
 }
 
-fn world(p: &Project, a: &Assembled) -> galley::pdf::GalleyWorld {
+fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
     let mut sources = a.sources.clone();
     let theme = Theme::new(&p.root);
-    build::pdf_world(p, a, &theme, &[], None, &mut sources)
+    pipeline::pdf_world(p, a, &theme, &[], None, &mut sources)
         .unwrap_or_else(|_| panic!("the Typst world"))
 }
 
@@ -194,7 +194,9 @@ fn typst_compile(b: divan::Bencher) {
     let a = assembled(&p);
     let w = world(&p, &a);
     b.with_inputs(|| typst::comemo::evict(0))
-        .bench_local_values(|()| galley::pdf::compile(&w).unwrap_or_else(|_| panic!("compile")));
+        .bench_local_values(|()| {
+            galley::render::pdf::compile(&w).unwrap_or_else(|_| panic!("compile"))
+        });
 }
 
 #[divan::bench(sample_count = 10)]
@@ -202,6 +204,6 @@ fn pdf_export(b: divan::Bencher) {
     let p = project();
     let a = assembled(&p);
     let w = world(&p, &a);
-    let (doc, _) = galley::pdf::compile(&w).unwrap_or_else(|_| panic!("compile"));
-    b.bench_local(|| galley::pdf::export(&w, &doc, "paper", "galley", "ua-1").unwrap());
+    let (doc, _) = galley::render::pdf::compile(&w).unwrap_or_else(|_| panic!("compile"));
+    b.bench_local(|| galley::render::pdf::export(&w, &doc, "paper", "galley", "ua-1").unwrap());
 }

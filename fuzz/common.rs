@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use galley::assemble::document::assemble;
 use galley::diag::SourceMap;
-use galley::document::assemble;
-use galley::project::{Meta, Project, TextFile};
+use galley::load::project::{Meta, Project, TextFile};
 
 pub const BIB: &str = "@article{smith2020,\n  author = {Smith, John},\n  title = {A Study},\n  journaltitle = {J},\n  date = {2020},\n}\n@book{doe2019,\n  author = {Doe, Jane and Roe, R. and Poe, P. and others},\n  title = {B},\n  date = {2019},\n}\n";
 
@@ -63,8 +63,14 @@ pub fn check_one(text: String) {
     match assemble(&p) {
         Ok(a) => {
             // Rendering the model must not panic either.
-            let _ =
-                galley::typeset::main_source(&a.doc, &Default::default(), "a4", 10.0, 1, "galley");
+            let _ = galley::render::pdf::typeset::main_source(
+                &a.doc,
+                &Default::default(),
+                "a4",
+                10.0,
+                1,
+                "galley",
+            );
         }
         Err(f) => {
             for d in &f.diags.0 {

@@ -1,40 +1,32 @@
 //! galley: a reproducible-manuscript static site generator.
 //!
-//! Pipeline: [`project`] loads the files, [`document`] assembles the
-//! format-neutral [`model`] (with [`template`], [`markdown`], [`cite`],
-//! [`tables`], [`prisma`]), [`html`] renders it, [`output`] writes it.
-//! [`build`] drives the stages for every command; [`publish`] adds what a
-//! static host needs ([`fingerprint`], [`links`], [`git`]).
+//! The pipeline, one folder per stage; dependencies point one way, down
+//! this list (see ARCHITECTURE.md):
+//!
+//! - [`commands`]: the command-line drivers (build, check, new, serve,
+//!   publish), each a thin layer over the [`pipeline`].
+//! - [`pipeline`]: the build value that owns the stages and drives them.
+//! - [`site`]: the output folder (atomic write), hashed names, link check.
+//! - [`render`]: the renderers (HTML, PDF), peers taking the same document.
+//! - [`figures`]: generated figures (SVG for every output).
+//! - [`assemble`]: data references, Markdown, citations, cross-references
+//!   and tables, into the document model.
+//! - [`load`]: files into a project (manuscript.yaml, data, table specs,
+//!   theme, images).
+//! - [`model`], [`diag`], [`cache`]: the document model, diagnostics and
+//!   the rebuild cache every stage may use.
 
 // Diagnostics are returned by value on the error path only, where their
 // size does not matter; boxing them everywhere would only add noise.
 #![allow(clippy::result_large_err)]
 
-pub mod build;
-pub mod checks;
-pub mod cite;
-pub mod contain;
+pub mod assemble;
+pub mod cache;
+pub mod commands;
 pub mod diag;
-pub mod document;
-pub mod fingerprint;
-pub mod git;
-pub mod html;
-pub mod image_check;
-pub mod links;
-pub mod markdown;
-pub mod math;
-pub mod memo;
+pub mod figures;
+pub mod load;
 pub mod model;
-pub mod output;
-pub mod pdf;
-pub mod prisma;
-pub mod project;
-pub mod publish;
-pub mod sandbox;
-pub mod scaffold;
-pub mod serve;
-pub mod tables;
-pub mod template;
-pub mod theme;
-pub mod typeset;
-pub mod yaml;
+pub mod pipeline;
+pub mod render;
+pub mod site;

@@ -3,13 +3,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use galley::build::{self, Options};
 use galley::diag::{self, Diagnostics, SourceMap};
-use galley::project;
+use galley::load::project;
+use galley::pipeline::{self, Options};
 
 /// Counts memory per thread, so the template sandbox can bound a rendering.
 #[global_allocator]
-static ALLOCATOR: galley::sandbox::memory::Counting = galley::sandbox::memory::Counting;
+static ALLOCATOR: galley::assemble::sandbox::memory::Counting =
+    galley::assemble::sandbox::memory::Counting;
 
 /// Build a scientific paper kept as plain files into a website, the same
 /// bytes every time.
@@ -178,7 +179,7 @@ fn print_warnings(w: &Diagnostics, sources: &SourceMap) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::New(args) => match galley::scaffold::create(&args.dir, args.theme) {
+        Command::New(args) => match galley::commands::new::create(&args.dir, args.theme) {
             Ok(files) => {
                 for f in &files {
                     println!("created {}", args.dir.join(f).display());
@@ -199,13 +200,13 @@ fn main() -> ExitCode {
                 Ok(r) => r,
                 Err(m) => return usage_error(&m),
             };
-            let opts = galley::serve::ServeOptions {
+            let opts = galley::commands::serve::ServeOptions {
                 root,
                 bind: args.bind,
                 port: args.port,
                 open: args.open,
             };
-            match galley::serve::serve(opts) {
+            match galley::commands::serve::serve(opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(m) => {
                     eprintln!("error: {m}");
@@ -227,7 +228,7 @@ fn main() -> ExitCode {
                 base_url: None,
                 emit_typst: None,
             };
-            match build::prepare(&opts) {
+            match pipeline::prepare(&opts) {
                 Ok((_, report)) => {
                     print_warnings(&report.warnings, &report.sources);
                     let n = report.warnings.0.len();
@@ -264,14 +265,14 @@ fn main() -> ExitCode {
                 Ok(r) => r,
                 Err(m) => return usage_error(&m),
             };
-            let settings = galley::publish::Settings {
+            let settings = galley::commands::publish::Settings {
                 root,
                 base_url: args.base_url,
                 dir: args.dir,
                 branch: args.branch,
                 dry_run: args.dry_run,
             };
-            match galley::publish::publish(&settings) {
+            match galley::commands::publish::publish(&settings) {
                 Ok(done) => {
                     print_warnings(&done.warnings, &done.sources);
                     for line in &done.lines {
@@ -279,8 +280,8 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
-                Err(galley::publish::Error::Usage(m)) => usage_error(&m),
-                Err(galley::publish::Error::Failed(f)) => {
+                Err(galley::commands::publish::Error::Usage(m)) => usage_error(&m),
+                Err(galley::commands::publish::Error::Failed(f)) => {
                     diag::emit(&f.diags, &f.sources);
                     let n = f.diags.errors().count();
                     eprintln!(
@@ -317,7 +318,7 @@ fn main() -> ExitCode {
                 base_url,
                 emit_typst: args.emit_typst,
             };
-            match build::build(&opts) {
+            match pipeline::build(&opts) {
                 Ok(report) => {
                     print_warnings(&report.warnings, &report.sources);
                     if args.timings {

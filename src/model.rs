@@ -276,7 +276,7 @@ pub struct Document {
     pub targets: BTreeMap<String, Target>,
     /// Whether citations are numeric (controls tooltip/backlink wording).
     pub numeric_citations: bool,
-    /// MathML of every formula, keyed by [`crate::math::key`].
+    /// MathML of every formula, keyed by [`crate::assemble::math::key`].
     pub mathml: BTreeMap<String, String>,
     /// Typst math of every formula, keyed the same way.
     pub typst_math: BTreeMap<String, String>,

@@ -256,7 +256,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn typst_error_in_a_custom_template_points_at_the_template() {
-    let broken = include_str!("../src/theme/typst/article.typ").replace(
+    let broken = include_str!("../src/load/theme/typst/article.typ").replace(
         "#let sep = text(fill: accent)[ | ]",
         "#let sep = text(fill: accent)[ | ]\n#let oops = undefined-thing(1)",
     );

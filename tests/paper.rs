@@ -556,7 +556,7 @@ fn emitted_typst_source_gives_the_same_pdf() {
                     .unwrap()
                     .to_string_lossy()
                     .replace('\\', "/");
-                files.push(galley::pdf::InFile {
+                files.push(galley::render::pdf::InFile {
                     vpath: format!("/{rel}"),
                     bytes: std::fs::read(&p).unwrap(),
                     origin: p.clone(),
@@ -565,9 +565,10 @@ fn emitted_typst_source_gives_the_same_pdf() {
         }
     }
     let main = std::fs::read_to_string(emit.join("main.typ")).unwrap();
-    let world = galley::pdf::GalleyWorld::new(main, files, Some((2025, 11, 14))).unwrap();
-    let creator = format!("galley {} (Typst 0.15.1)", galley::build::VERSION);
+    let world = galley::render::pdf::GalleyWorld::new(main, files, Some((2025, 11, 14))).unwrap();
+    let creator = format!("galley {} (Typst 0.15.1)", galley::pipeline::VERSION);
     let pdf =
-        galley::pdf::render(&world, "ketamine-ptsd-systematic-review", &creator, "ua-1").unwrap();
+        galley::render::pdf::render(&world, "ketamine-ptsd-systematic-review", &creator, "ua-1")
+            .unwrap();
     assert!(pdf.bytes == std::fs::read(out.join("ketamine-ptsd-systematic-review.pdf")).unwrap());
 }

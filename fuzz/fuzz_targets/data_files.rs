@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use galley::project::TextFile;
+use galley::load::project::TextFile;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Some((&kind, rest)) = data.split_first() else {
@@ -21,17 +21,17 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
     };
     match kind % 6 {
-        0 => galley::project::parse_data(text, Path::new("d.yaml")).err().map(located),
-        1 => galley::project::parse_data(text, Path::new("d.csv")).err().map(located),
-        2 => galley::project::parse_data(text, Path::new("d.json")).err().map(located),
+        0 => galley::load::project::parse_data(text, Path::new("d.yaml")).err().map(located),
+        1 => galley::load::project::parse_data(text, Path::new("d.csv")).err().map(located),
+        2 => galley::load::project::parse_data(text, Path::new("d.json")).err().map(located),
         3 | 4 => {
             let path = PathBuf::from(if kind % 6 == 3 { "b.bib" } else { "b.yaml" });
             let file = TextFile {
                 path,
                 text: text.to_string(),
             };
-            galley::cite::parse_file_uncached(&file).err().map(located)
+            galley::assemble::cite::parse_file_uncached(&file).err().map(located)
         }
-        _ => galley::cite::parse_style(text, Path::new("s.csl")).err().map(located),
+        _ => galley::assemble::cite::parse_style(text, Path::new("s.csl")).err().map(located),
     };
 });

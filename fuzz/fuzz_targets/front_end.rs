@@ -4,7 +4,7 @@
 
 // As in galley's binary: the template sandbox bounds memory per thread.
 #[global_allocator]
-static ALLOCATOR: galley::sandbox::memory::Counting = galley::sandbox::memory::Counting;
+static ALLOCATOR: galley::assemble::sandbox::memory::Counting = galley::assemble::sandbox::memory::Counting;
 
 #[path = "../common.rs"]
 mod common;

@@ -6,8 +6,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(tex) = std::str::from_utf8(data) else {
         return;
     };
-    let converter = galley::math::Converter::new();
+    let converter = galley::assemble::math::Converter::new();
     let _ = converter.to_mathml(tex, false);
     let _ = converter.to_mathml(tex, true);
-    let _ = galley::math::to_typst(tex);
+    let _ = galley::assemble::math::to_typst(tex);
 });

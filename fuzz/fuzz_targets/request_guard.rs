@@ -5,7 +5,7 @@
 #![no_main]
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
-use galley::serve::{site_key, RequestGuard};
+use galley::commands::serve::{site_key, RequestGuard};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut lines = data.split(|&b| b == b'\n');

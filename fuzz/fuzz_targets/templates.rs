@@ -5,11 +5,11 @@
 
 // As in galley's binary: the template sandbox bounds memory per thread.
 #[global_allocator]
-static ALLOCATOR: galley::sandbox::memory::Counting = galley::sandbox::memory::Counting;
+static ALLOCATOR: galley::assemble::sandbox::memory::Counting = galley::assemble::sandbox::memory::Counting;
 
 use std::path::PathBuf;
 
-use galley::template::{locate_error, new_tera, Origin};
+use galley::assemble::template::{locate_error, new_tera, Origin};
 use tera::Context;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -27,12 +27,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         offset: 0,
         text: text.to_string(),
     };
-    if let Err(d) = galley::template::render_one(&mut tera, "a.md", &origin, &ctx, "a.md") {
+    if let Err(d) = galley::assemble::template::render_one(&mut tera, "a.md", &origin, &ctx, "a.md") {
         assert!(d.span.is_some_and(|s| s.end <= text.len()), "{}", d.message);
     }
     // The error of a plain add, located the same way.
     let mut tera = new_tera();
-    if let Err(e) = galley::sandbox::add(&mut tera, "b", text) {
+    if let Err(e) = galley::assemble::sandbox::add(&mut tera, "b", text) {
         let _ = locate_error(&e, &origin, "b");
     }
 });

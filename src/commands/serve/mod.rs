@@ -3,7 +3,7 @@
 //!
 //! - The site is kept in memory; nothing is written to the project, least
 //!   of all to the published output folder.
-//! - A rebuild reuses what did not change ([`crate::memo`]): unchanged files
+//! - A rebuild reuses what did not change ([`crate::cache`]): unchanged files
 //!   are not read again, the bibliography and unchanged sections are not
 //!   parsed again, and the Typst world lives on so the PDF recompiles
 //!   incrementally. The site is published as soon as it is ready; the PDF
@@ -40,10 +40,10 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
-use crate::build::{self, Options};
+use crate::cache;
 use crate::diag;
-use crate::memo;
-use crate::pdf::GalleyWorld;
+use crate::pipeline::{self, Options};
+use crate::render::pdf::GalleyWorld;
 
 /// The folders of a project that `serve` watches.
 pub const WATCHED: [&str; 3] = ["manuscript", "bibliography", "theme"];
@@ -56,7 +56,7 @@ const MAX_GATHER: Duration = Duration::from_secs(1);
 
 const EVENTS_PATH: &str = "/__galley/events";
 const SCRIPT_PATH: &str = "/__galley/live.js";
-const LIVE_JS: &str = include_str!("serve/live.js");
+const LIVE_JS: &str = include_str!("live.js");
 
 pub struct ServeOptions {
     pub root: PathBuf,
@@ -145,7 +145,7 @@ impl Shared {
 /// Run the server until the process is stopped. Returns only on a setup
 /// error (the address is taken, the project cannot be watched).
 pub fn serve(opts: ServeOptions) -> Result<(), String> {
-    memo::enable();
+    cache::enable();
     // One spelling of the root for watching, building and comparing paths
     // (the watcher reports paths as it was given them).
     let root = opts
@@ -372,7 +372,7 @@ impl Builder {
         if wanted {
             // Read these again even if their size and times look unchanged.
             for p in &ev.paths {
-                memo::touch(p);
+                cache::touch(p);
             }
         }
         wanted
@@ -407,7 +407,7 @@ impl Builder {
             // The Typst world may be half-updated: start it afresh.
             self.world = None;
             self.pdf_inputs = None;
-            memo::take_stats();
+            cache::take_stats();
             let text =
                 "galley crashed while rebuilding (a bug in galley; the terminal shows where). \
                         Still serving the last good build; the next save rebuilds."
@@ -425,19 +425,19 @@ impl Builder {
         let started = Instant::now();
         self.superseded.store(false, Ordering::SeqCst);
         self.retry = false;
-        crate::sandbox::set_cancel(Some(self.superseded.clone()));
-        let mut stage = match build::site_stage(&self.opts) {
+        crate::assemble::sandbox::set_cancel(Some(self.superseded.clone()));
+        let mut stage = match pipeline::site_stage(&self.opts) {
             Ok(s) => s,
             Err(f) => {
                 if self.superseded.load(Ordering::SeqCst) && is_cancelled(&f) {
                     // A newer edit came in: build that instead.
                     eprintln!("[serve] rebuild superseded by a newer edit");
                     self.retry = true;
-                    memo::take_stats();
+                    cache::take_stats();
                     return;
                 }
                 self.failed(&f);
-                memo::sweep();
+                cache::sweep();
                 return;
             }
         };
@@ -446,7 +446,7 @@ impl Builder {
             diag::emit(&stage.warnings, &stage.sources);
         }
         let site_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let reuse = reuse_summary(&memo::take_stats());
+        let reuse = reuse_summary(&cache::take_stats());
         let generation = self.publish_site(&stage);
         match generation {
             Some(g) => eprintln!("[serve] site {g} ready in {site_ms:.0} ms ({reuse})"),
@@ -458,16 +458,16 @@ impl Builder {
             Ok(w) => w,
             Err(f) => {
                 self.failed(&f);
-                memo::sweep();
+                cache::sweep();
                 return;
             }
         };
         // The file name too: a new slug needs the PDF under its new name.
-        let inputs = memo::key(&[&next.digest(), stage.pdf_file.as_bytes()]);
+        let inputs = cache::key(&[&next.digest(), stage.pdf_file.as_bytes()]);
         if self.pdf_inputs == Some(inputs) {
             // Nothing the PDF is made of changed (a style sheet, a data
             // export): the PDF served is this build's.
-            memo::sweep();
+            cache::sweep();
             let g = self.shared.live.lock().map_or(0, |l| l.generation);
             self.shared.notify(Notice::Pdf(g));
             eprintln!("[serve] PDF of site {g} unchanged");
@@ -483,7 +483,7 @@ impl Builder {
         let result = stage.pdf(world);
         // Typst's cache keeps results for a few compilations only.
         typst::comemo::evict(10);
-        memo::sweep();
+        cache::sweep();
         match result {
             Ok(pdf) => {
                 self.pdf_inputs = Some(inputs);
@@ -502,9 +502,9 @@ impl Builder {
     }
 
     /// Report a failed rebuild. The memo keeps the last good build's
-    /// results over one failed generation (see [`memo::sweep`]).
+    /// results over one failed generation (see [`cache::sweep`]).
     fn failed(&self, f: &diag::Failure) {
-        memo::take_stats();
+        cache::take_stats();
         diag::emit(&f.diags, &f.sources);
         let text = diag::render_plain(&f.diags, &f.sources);
         eprintln!("[serve] build failed; still serving the last good build");
@@ -516,7 +516,7 @@ impl Builder {
 
     /// Serve a new site (keeping the previous PDF until the new one is
     /// ready). Returns the new generation, or None when nothing changed.
-    fn publish_site(&self, stage: &build::SiteStage) -> Option<u64> {
+    fn publish_site(&self, stage: &pipeline::SiteStage) -> Option<u64> {
         let mut h = Sha256::new();
         for f in &stage.files {
             h.update((f.path.len() as u64).to_le_bytes());
@@ -564,7 +564,7 @@ fn is_cancelled(f: &diag::Failure) -> bool {
     f.diags
         .0
         .iter()
-        .any(|d| d.message.contains(crate::sandbox::CANCELLED))
+        .any(|d| d.message.contains(crate::assemble::sandbox::CANCELLED))
 }
 
 /// "reused: 8 of 9 markdown, ..." from the memo statistics.
@@ -797,7 +797,7 @@ fn inject(page: &[u8], generation: &str, error: Option<&str>) -> Vec<u8> {
 fn overlay_html(error: &str) -> String {
     format!(
         "<div id=\"galley-error\" role=\"alert\"><p>The last build failed; this is the last good build.</p><pre>{}</pre></div>\n",
-        crate::html::esc(error)
+        crate::render::html::esc(error)
     )
 }
 

@@ -33,7 +33,7 @@ pub fn inspect(full: &Path, src: &str) -> Result<(), String> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     if is_svg {
-        let bytes = crate::memo::read_file(full)
+        let bytes = crate::cache::read_file(full)
             .map_err(|e| format!("image `{src}` cannot be read: {e}"))?;
         return check_svg(&bytes).map_err(|m| format!("image `{src}` {m}"));
     }

@@ -44,7 +44,7 @@ pub fn create(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>, String> {
             ));
         }
     }
-    let theme_files = crate::theme::BUILTIN
+    let theme_files = crate::load::theme::BUILTIN
         .iter()
         .map(|(name, text)| (format!("theme/{name}"), *text));
     let mut files: Vec<(String, &str)> = FILES.iter().map(|(p, t)| (p.to_string(), *t)).collect();

@@ -3,6 +3,8 @@
 //! figures and images read and checked by galley), with embedded fonts and a
 //! fixed date, so the PDF is the same on every machine.
 
+pub mod typeset;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;

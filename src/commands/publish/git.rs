@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::diag::Diagnostic;
-use crate::output::OutFile;
+use crate::site::output::OutFile;
 
 /// The git repository holding the project.
 pub struct Repo {

@@ -266,7 +266,7 @@ impl tera::Function for Leave {
 /// that some templates reach, such as a macro call inside arithmetic) into
 /// an error of the template.
 fn contained<T>(f: impl FnOnce() -> tera::Result<T>) -> tera::Result<T> {
-    crate::contain::contain(f).unwrap_or_else(|what| {
+    crate::diag::contain::contain(f).unwrap_or_else(|what| {
         Err(budget_error(
             0,
             format!("Tera, the template engine, cannot evaluate this template ({what}); write the expression another way"),

@@ -9,9 +9,9 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::assemble::template::yaml_to_json;
 use crate::diag::{offset_of, Diagnostic, Diagnostics, Failure, SourceMap};
-use crate::template::yaml_to_json;
-use crate::yaml::{parse_yaml, yaml_error, yaml_key_span};
+use crate::load::yaml::{parse_yaml, yaml_error, yaml_key_span};
 
 pub const MANIFEST: &str = "manuscript/manuscript.yaml";
 
@@ -302,7 +302,7 @@ pub fn read_text(
             .in_file(rel));
         }
     }
-    let bytes = crate::memo::read_file(&full).map_err(|e| {
+    let bytes = crate::cache::read_file(&full).map_err(|e| {
         Diagnostic::error(format!("cannot read file: {}", io_reason(&e))).in_file(rel)
     })?;
     match String::from_utf8(bytes) {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, SourceMap};
-use crate::project::read_text;
+use crate::load::project::read_text;
 
 /// Built-in theme files (path under theme/, contents).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -127,7 +127,7 @@ impl Theme {
                     if meta.is_dir() {
                         stack.push(p);
                     } else if let Ok(rel) = p.strip_prefix(&dir) {
-                        let bytes = crate::memo::read_file(&p).map_err(|e| {
+                        let bytes = crate::cache::read_file(&p).map_err(|e| {
                             Diagnostic::error(format!("cannot read it: {e}"))
                                 .in_file(p.strip_prefix(&self.root).unwrap_or(&p))
                         })?;

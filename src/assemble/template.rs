@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use serde_json::{Map, Number, Value};
 use tera::{Context, Tera};
 
+pub use crate::assemble::sandbox::{error_chain, is_heading_attr};
 use crate::diag::{offset_of, Diagnostic};
-pub use crate::sandbox::{error_chain, is_heading_attr};
 
 /// Where a template's text came from: a file, and the byte offset of the
 /// template inside it (non-zero for templates embedded in YAML).
@@ -53,7 +53,7 @@ pub fn restore_heading_attrs(text: &str) -> String {
 /// A Tera instance with galley's filters and functions.
 pub fn new_tera() -> Tera {
     let mut tera = Tera::default();
-    crate::sandbox::install(&mut tera);
+    crate::assemble::sandbox::install(&mut tera);
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     tera.register_filter("words", filter_words);
     tera.register_filter("sum", filter_sum);
@@ -155,7 +155,7 @@ pub fn locate_error(err: &tera::Error, origin: &Origin, what: &str) -> Diagnosti
     let text = &origin.text;
     // The sandbox's own errors say where they are.
     for msg in &chain {
-        if let Some((span, message)) = crate::sandbox::locate(msg, text) {
+        if let Some((span, message)) = crate::assemble::sandbox::locate(msg, text) {
             return Diagnostic::error(format!("in {what}: {message}")).at(
                 &origin.file,
                 origin.offset + span.start..origin.offset + span.end,
@@ -313,8 +313,9 @@ pub fn render_one(
     what: &str,
 ) -> Result<String, Diagnostic> {
     let protected = protect_heading_attrs(&origin.text);
-    crate::sandbox::add(tera, name, &protected).map_err(|e| locate_error(&e, origin, what))?;
-    let out = crate::sandbox::render(tera, name, ctx, protected.len())
+    crate::assemble::sandbox::add(tera, name, &protected)
+        .map_err(|e| locate_error(&e, origin, what))?;
+    let out = crate::assemble::sandbox::render(tera, name, ctx, protected.len())
         .map_err(|e| locate_error(&e, origin, what));
     out.map(|s| restore_heading_attrs(&s))
 }
@@ -849,7 +850,7 @@ fn filter_date(v: &Value, args: &Args) -> tera::Result<Value> {
 pub fn eval_expr(tera: &mut Tera, name: &str, expr: &str, ctx: &Context) -> tera::Result<Value> {
     let src =
         format!("{{% set galley_value = {expr} %}}{{{{ galley_value | json_encode() | safe }}}}");
-    let out = crate::sandbox::render_str(tera, name, &src, ctx)?;
+    let out = crate::assemble::sandbox::render_str(tera, name, &src, ctx)?;
     serde_json::from_str(&out).map_err(|e| tera::Error::msg(e.to_string()))
 }
 

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::math;
+use crate::assemble::math;
+use crate::assemble::template::format_date;
 use crate::model::*;
-use crate::template::format_date;
 
 /// Escape text for Typst markup: every character with a meaning is escaped.
 pub fn esc(s: &str) -> String {
@@ -404,7 +404,7 @@ fn titled(w: &W, parts: &[TitledBlocks]) -> String {
 /// latest date given): fixed, so the PDF is the same bytes every time.
 pub fn document_date(doc: &Document) -> Option<(i32, u32, u32)> {
     let pick = doc.publication_date().or_else(|| doc.dates.last())?;
-    let (y, m, d) = crate::template::parse_iso_date(&pick.iso)?;
+    let (y, m, d) = crate::assemble::template::parse_iso_date(&pick.iso)?;
     Some((y, m.unwrap_or(1), d.unwrap_or(1)))
 }
 

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 use tera::{Context, Tera};
 
-use crate::cite::Bibliography;
+use crate::assemble::cite::Bibliography;
+use crate::assemble::math;
+use crate::assemble::template::{format_date, Origin};
 use crate::diag::{Diagnostic, SourceMap};
-use crate::math;
+use crate::load::theme::Theme;
 use crate::model::*;
-use crate::template::{format_date, Origin};
-use crate::theme::Theme;
 
 /// HTML-escape text for element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -698,7 +698,7 @@ pub fn render_page(
     // Every template of the theme is loaded, so templates can include or
     // extend one another; the page is templates/article.html.
     let mut tera = Tera::default();
-    crate::sandbox::install(&mut tera);
+    crate::assemble::sandbox::install(&mut tera);
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(esc);
     // The page holds the whole document: its size bounds the output.
@@ -712,17 +712,17 @@ pub fn render_page(
             offset: 0,
             text: file.text.clone(),
         };
-        crate::sandbox::add(&mut tera, &short, &file.text).map_err(|e| {
-            crate::template::locate_error(&e, &origin, &format!("the template {short}"))
+        crate::assemble::sandbox::add(&mut tera, &short, &file.text).map_err(|e| {
+            crate::assemble::template::locate_error(&e, &origin, &format!("the template {short}"))
         })?;
         origins.insert(short, origin);
     }
     let mut ctx = Context::new();
     ctx.insert("page", &page);
     let render = |name: &str| {
-        crate::sandbox::render(&tera, name, &ctx, size).map_err(|e| {
+        crate::assemble::sandbox::render(&tera, name, &ctx, size).map_err(|e| {
             // Name the template the error happened in, if Tera says which.
-            let chain = crate::template::error_chain(&e).join(" ");
+            let chain = crate::assemble::template::error_chain(&e).join(" ");
             let culprit = origins
                 .keys()
                 .find(|k| *k != name && chain.contains(&format!("'{k}'")))
@@ -731,7 +731,9 @@ pub fn render_page(
                 .get(culprit.as_deref().unwrap_or(name))
                 .or_else(|| origins.values().next());
             match origin {
-                Some(o) => crate::template::locate_error(&e, o, &format!("the template {name}")),
+                Some(o) => {
+                    crate::assemble::template::locate_error(&e, o, &format!("the template {name}"))
+                }
                 None => Diagnostic::error(format!("the theme has no templates/{name}")),
             }
         })
@@ -958,7 +960,7 @@ pub fn article_bibtex(doc: &Document) -> String {
         "{}{}",
         doc.authors
             .first()
-            .map(|a| crate::document::slugify(&a.family).replace('-', ""))
+            .map(|a| crate::assemble::document::slugify(&a.family).replace('-', ""))
             .unwrap_or_default(),
         doc.year.map(|y| y.to_string()).unwrap_or_default()
     );

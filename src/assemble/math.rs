@@ -94,7 +94,7 @@ impl Converter {
             MathDisplay::Inline
         };
         // math-core panics on some input (`&` outside a table).
-        crate::contain::contain(|| self.inner.convert_with_local_state(tex, mode))
+        crate::diag::contain::contain(|| self.inner.convert_with_local_state(tex, mode))
             .map_err(|what| format!("the MathML converter failed ({what})"))?
             .map(|r| r.mathml)
             .map_err(|e| e.to_string())

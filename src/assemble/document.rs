@@ -8,14 +8,17 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tera::{Context, Tera};
 
-use crate::cite::{self, Bibliography};
+use crate::assemble::cite::{self, Bibliography};
+use crate::assemble::markdown::{self, Sink};
+use crate::assemble::math;
+use crate::assemble::template::{self, Origin};
 use crate::diag::{line_col, offset_of, Diagnostic, Diagnostics, Failure, SourceMap};
-use crate::markdown::{self, Sink};
+use crate::figures::prisma;
+use crate::load::project::{
+    resolve_inside, AbstractSpec, JournalSpec, LicenseSpec, Project, MANIFEST,
+};
+use crate::load::tables::{self, LoadedSpec};
 use crate::model::*;
-use crate::project::{resolve_inside, AbstractSpec, JournalSpec, LicenseSpec, Project, MANIFEST};
-use crate::tables::{self, LoadedSpec};
-use crate::template::{self, Origin};
-use crate::{math, prisma};
 
 /// The result of assembling: the document, what it needs besides, and the
 /// warnings found on the way.
@@ -54,9 +57,9 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     ctx.insert("bib", &bib.template_value());
     // While serving, a section whose text and data are unchanged is not
     // rendered again: its key is the text and everything in scope.
-    let ctx_key = crate::memo::enabled().then(|| {
+    let ctx_key = crate::cache::enabled().then(|| {
         let scope = ctx.clone().into_json().to_string();
-        crate::memo::key(&[scope.as_bytes()])
+        crate::cache::key(&[scope.as_bytes()])
     });
 
     let mut asm = Asm {
@@ -316,8 +319,8 @@ impl<'p> Asm<'p> {
         let name = self.next_template_name(&file.display().to_string());
         let rendered = match self.ctx_key {
             Some(scope) => {
-                let k = crate::memo::key(&[&scope, template.as_bytes()]);
-                crate::memo::cached("template", k, || {
+                let k = crate::cache::key(&[&scope, template.as_bytes()]);
+                crate::cache::cached("template", k, || {
                     template::render_one(&mut self.tera, &name, &origin, &self.ctx, what)
                 })
             }
@@ -455,7 +458,7 @@ impl<'p> Asm<'p> {
         if let Some(slug) = &meta.slug {
             if !is_file_id(slug) {
                 let t = self.manifest_text();
-                let span = crate::yaml::yaml_key_span(&t, "slug").unwrap_or(0..1);
+                let span = crate::load::yaml::yaml_key_span(&t, "slug").unwrap_or(0..1);
                 self.diags.push(
                     Diagnostic::error(format!(
                         "slug `{slug}` names output files; use only letters, digits, `-` and `_`"
@@ -644,7 +647,7 @@ impl<'p> Asm<'p> {
             ))
         } else {
             match resolve_inside(&self.project.root.join("manuscript"), src) {
-                Ok(full) => crate::image_check::inspect(&full, src).err(),
+                Ok(full) => crate::load::images::inspect(&full, src).err(),
                 Err(m) => Some(format!("image path {m} folder manuscript/")),
             }
         };
@@ -716,7 +719,7 @@ impl<'p> Asm<'p> {
             text: text.to_string(),
         };
         let name = self.next_template_name(&spec.file.display().to_string());
-        match crate::sandbox::add(&mut self.tera, &name, text) {
+        match crate::assemble::sandbox::add(&mut self.tera, &name, text) {
             Ok(()) => Some((name, origin)),
             Err(e) => {
                 self.diags.push(template::locate_error(&e, &origin, what));
@@ -732,7 +735,7 @@ impl<'p> Asm<'p> {
         ctx: &Context,
         what: &str,
     ) -> Option<String> {
-        match crate::sandbox::render(&self.tera, name, ctx, origin.text.len()) {
+        match crate::assemble::sandbox::render(&self.tera, name, ctx, origin.text.len()) {
             Ok(s) => Some(s),
             Err(e) => {
                 self.diags.push(template::locate_error(&e, origin, what));
@@ -1046,7 +1049,7 @@ impl<'p> Asm<'p> {
                         let span = msg
                             .split('`')
                             .nth(1)
-                            .and_then(|k| crate::yaml::yaml_key_span(text, k))
+                            .and_then(|k| crate::load::yaml::yaml_key_span(text, k))
                             .unwrap_or(0..1);
                         self.diags
                             .push(Diagnostic::error(format!("PRISMA data: {msg}")).at(file, span));

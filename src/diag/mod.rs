@@ -4,6 +4,8 @@
 //! span inside it and a message. They are printed with codespan-reporting as
 //! `error: file:line:col: message` followed by the offending line and a caret.
 
+pub mod contain;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;

@@ -83,7 +83,7 @@ fn resolve(
         bytes.clone()
     };
     busy.remove(name);
-    let hash = crate::build::hex(&Sha256::digest(&bytes));
+    let hash = crate::pipeline::hex(&Sha256::digest(&bytes));
     let new = hashed_name(name, &hash[..HASH_LEN]);
     done.insert(name.to_string(), (new, bytes));
 }

@@ -7,14 +7,14 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::checks;
+use crate::assemble::checks;
+use crate::assemble::document::{assemble, Assembled};
 use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
-use crate::document::{assemble, Assembled};
-use crate::html;
+use crate::load::project::Project;
+use crate::load::theme::Theme;
 use crate::model::{Block, FigureBody};
-use crate::output::{self, OutFile};
-use crate::project::Project;
-use crate::theme::Theme;
+use crate::render::html;
+use crate::site::output::{self, OutFile};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -200,9 +200,9 @@ pub fn render_named(
     let creator = format!("galley {VERSION} (Typst 0.15.1)");
     let standard = pdf_standard(project);
     let (site, pdf) = std::thread::scope(|scope| {
-        let pdf_job = pdf_world
-            .as_ref()
-            .map(|world| scope.spawn(|| crate::pdf::render(world, &doc.slug, &creator, &standard)));
+        let pdf_job = pdf_world.as_ref().map(|world| {
+            scope.spawn(|| crate::render::pdf::render(world, &doc.slug, &creator, &standard))
+        });
         let site = if opts.html {
             render_site(
                 project,
@@ -231,7 +231,7 @@ pub fn render_named(
     let mut times = Vec::new();
     if let Some(pdf) = pdf {
         let out =
-            pdf.map_err(|d| crate::image_check::locate_errors(d, &a.images, &a.image_refs))?;
+            pdf.map_err(|d| crate::load::images::locate_errors(d, &a.images, &a.image_refs))?;
         warnings.extend(out.warnings);
         times.push(("  PDF: Typst layout", out.compile_seconds));
         times.push(("  PDF: export", out.export_seconds));
@@ -303,7 +303,7 @@ pub fn site_stage(opts: &Options) -> Result<SiteStage, Failure> {
 
 impl SiteStage {
     /// The Typst world of this build (to compile, or to update a kept one).
-    pub fn pdf_world(&mut self) -> Result<crate::pdf::GalleyWorld, Failure> {
+    pub fn pdf_world(&mut self) -> Result<crate::render::pdf::GalleyWorld, Failure> {
         let theme = Theme::new(&self.project.root);
         pdf_world(
             &self.project,
@@ -321,16 +321,19 @@ impl SiteStage {
 
     /// Compile and export the PDF of `world` (this build's, or a kept world
     /// updated to it).
-    pub fn pdf(&self, world: &crate::pdf::GalleyWorld) -> Result<crate::pdf::PdfOutput, Failure> {
+    pub fn pdf(
+        &self,
+        world: &crate::render::pdf::GalleyWorld,
+    ) -> Result<crate::render::pdf::PdfOutput, Failure> {
         let creator = format!("galley {VERSION} (Typst 0.15.1)");
-        crate::pdf::render(
+        crate::render::pdf::render(
             world,
             &self.assembled.doc.slug,
             &creator,
             &pdf_standard(&self.project),
         )
         .map_err(|diags| Failure {
-            diags: crate::image_check::locate_errors(
+            diags: crate::load::images::locate_errors(
                 diags,
                 &self.assembled.images,
                 &self.assembled.image_refs,
@@ -359,20 +362,20 @@ pub fn pdf_world(
     image_files: &[(String, Vec<u8>)],
     emit: Option<&Path>,
     sources: &mut SourceMap,
-) -> Result<crate::pdf::GalleyWorld, Diagnostics> {
+) -> Result<crate::render::pdf::GalleyWorld, Diagnostics> {
     let doc = &a.doc;
     // Every Typst file of the theme, so templates can import one another.
     let mut files = Vec::new();
     for name in theme.names("typst", ".typ") {
         let file = theme.get(&name, sources).map_err(Diagnostics::from)?;
-        files.push(crate::pdf::InFile {
+        files.push(crate::render::pdf::InFile {
             vpath: format!("/theme/{name}"),
             bytes: file.text.into_bytes(),
             origin: file.origin,
         });
     }
     for (path, svg) in figures(doc) {
-        files.push(crate::pdf::InFile {
+        files.push(crate::render::pdf::InFile {
             vpath: format!("/{path}"),
             bytes: svg.into_bytes(),
             origin: PathBuf::from(path),
@@ -384,14 +387,14 @@ pub fn pdf_world(
         let src = img.strip_prefix("manuscript/").unwrap_or(img).to_string();
         let vpath = format!("/images/{src}");
         images.insert(src, vpath.clone());
-        files.push(crate::pdf::InFile {
+        files.push(crate::render::pdf::InFile {
             vpath,
             bytes,
             origin: PathBuf::from(img),
         });
     }
     let spec = project.meta.pdf.clone().unwrap_or_default();
-    let main = crate::typeset::main_source(
+    let main = crate::render::pdf::typeset::main_source(
         doc,
         &images,
         spec.paper.as_deref().unwrap_or("a4"),
@@ -400,14 +403,18 @@ pub fn pdf_world(
         &format!("galley {VERSION}"),
     );
     if let Some(dir) = emit {
-        crate::pdf::emit_typst(dir, &main, &files).map_err(Diagnostics::from)?;
+        crate::render::pdf::emit_typst(dir, &main, &files).map_err(Diagnostics::from)?;
     }
-    crate::pdf::GalleyWorld::new(main, files, crate::typeset::document_date(doc))
-        .map_err(Diagnostics::from)
+    crate::render::pdf::GalleyWorld::new(
+        main,
+        files,
+        crate::render::pdf::typeset::document_date(doc),
+    )
+    .map_err(Diagnostics::from)
 }
 
 fn read_image(project: &Project, img: &str) -> Result<Vec<u8>, Diagnostics> {
-    crate::memo::read_file(&project.root.join(img)).map_err(|e| {
+    crate::cache::read_file(&project.root.join(img)).map_err(|e| {
         Diagnostics::from(Diagnostic::error(format!("cannot read image: {e}")).in_file(img))
     })
 }
@@ -415,7 +422,7 @@ fn read_image(project: &Project, img: &str) -> Result<Vec<u8>, Diagnostics> {
 /// The files pages load besides the document's own, and how to name them.
 struct Linked<'a> {
     images: &'a [(String, Vec<u8>)],
-    assets: &'a [crate::theme::Asset],
+    assets: &'a [crate::load::theme::Asset],
     naming: Naming,
 }
 
@@ -478,7 +485,7 @@ fn render_site(
             }
         }
         Naming::Hashed => {
-            for (path, (new, bytes)) in crate::fingerprint::rename(linked).files {
+            for (path, (new, bytes)) in crate::site::fingerprint::rename(linked).files {
                 files.push(OutFile::new(&new, bytes));
                 urls.insert(path, new);
             }
@@ -525,7 +532,7 @@ fn figures(doc: &crate::model::Document) -> Vec<(String, String)> {
 fn manifest(
     sources: &SourceMap,
     images: &[(String, Vec<u8>)],
-    assets: &[crate::theme::Asset],
+    assets: &[crate::load::theme::Asset],
 ) -> String {
     let mut all: Vec<(String, &[u8])> = sources
         .iter()

@@ -4,6 +4,8 @@
 //! written to a folder or committed as the tree of a git branch. Nothing is
 //! written unless all of that succeeds.
 
+pub mod git;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,12 +13,12 @@ use std::time::Instant;
 
 use url::Url;
 
-use crate::build::{self, Naming, Options, VERSION};
 use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
-use crate::git::{self, Repo};
-use crate::links;
-use crate::output::{self, OutFile};
-use crate::project::{parse_base_url, Project, MANIFEST};
+use crate::load::project::{parse_base_url, Project, MANIFEST};
+use crate::pipeline::{self, Naming, Options, VERSION};
+use crate::site::links;
+use crate::site::output::{self, OutFile};
+use git::Repo;
 
 /// The file that marks a folder as a previous publish, which the next one
 /// may replace.
@@ -84,7 +86,7 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
     if let Some(d) = &dir {
         check_dir(&s.root, d)?;
     }
-    let (project, assembled, warnings) = build::check(&s.root)?;
+    let (project, assembled, warnings) = pipeline::check(&s.root)?;
     let base = base_url(s, &project)?;
     let opts = Options {
         root: s.root.clone(),
@@ -96,7 +98,7 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
         emit_typst: None,
     };
     let (mut files, report) =
-        build::prepare_checked(&project, &assembled, warnings, &opts, Naming::Hashed, start)?;
+        pipeline::prepare_checked(&project, &assembled, warnings, &opts, Naming::Hashed, start)?;
     let pdf = format!("{}.pdf", assembled.doc.slug);
     files.push(OutFile::new(".nojekyll", Vec::new()));
     files.push(OutFile::new(MARKER, marker(&base).into_bytes()));
@@ -237,7 +239,11 @@ fn sitemap(base: &Url, pdf: &str) -> String {
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for loc in [base.to_string(), format!("{base}{pdf}")] {
-        let _ = writeln!(s, "  <url><loc>{}</loc></url>", crate::html::esc(&loc));
+        let _ = writeln!(
+            s,
+            "  <url><loc>{}</loc></url>",
+            crate::render::html::esc(&loc)
+        );
     }
     s.push_str("</urlset>\n");
     s

@@ -5,10 +5,10 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use crate::assemble::template::MARKER_PREFIX;
 use crate::model::{
     Align, Block, Cell, CiteItem, CiteMode, Column, HeaderCell, Inline, Row, Table,
 };
-use crate::template::MARKER_PREFIX;
 
 /// Stand-in for an escaped at-sign (`\@`) while parsing: two bytes in
 /// UTF-8, like `\@`, so byte offsets stay those of the source.
@@ -79,10 +79,10 @@ fn options() -> Options {
 /// Parse Markdown into blocks.
 pub fn parse(text: &str, sink: &mut dyn Sink) -> Vec<Block> {
     let prepared = text.replace("\\@", &ESCAPED_AT.to_string());
-    let events: Vec<(Event, Range<usize>)> = if crate::memo::enabled() {
+    let events: Vec<(Event, Range<usize>)> = if crate::cache::enabled() {
         // While serving, a text parsed in the last build is not parsed again.
-        let k = crate::memo::key(&[prepared.as_bytes()]);
-        crate::memo::cached::<_, ()>("markdown", k, || {
+        let k = crate::cache::key(&[prepared.as_bytes()]);
+        crate::cache::cached::<_, ()>("markdown", k, || {
             Ok(Parser::new_ext(&prepared, options())
                 .into_offset_iter()
                 .map(|(e, r)| (e.into_static(), r))

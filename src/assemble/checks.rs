@@ -5,12 +5,12 @@ use std::path::Path;
 
 use tera::Context;
 
+use crate::assemble::template;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::figures::prisma;
+use crate::load::project::{Project, MANIFEST};
+use crate::load::yaml::yaml_key_span;
 use crate::model::Document;
-use crate::prisma;
-use crate::project::{Project, MANIFEST};
-use crate::template;
-use crate::yaml::yaml_key_span;
 
 pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
     let mut out = typed_numbers(project);
@@ -55,7 +55,7 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
                 .map_or(0..1, |s| s..s + c.expr.len());
             let src = format!("{{% if {} %}}true{{% else %}}false{{% endif %}}", c.expr);
             let name = format!("check#{i}");
-            let result = crate::sandbox::render_str(&mut tera, &name, &src, &ctx);
+            let result = crate::assemble::sandbox::render_str(&mut tera, &name, &src, &ctx);
             match result.as_deref() {
                 Ok("true") => {}
                 Ok(_) => {
@@ -116,7 +116,7 @@ fn values_in(tera: &mut tera::Tera, ctx: &Context, expr: &str) -> String {
             None => path.to_string(),
         };
         let src = format!("{{{{ {shown} | json_encode() | safe }}}}");
-        if let Ok(v) = crate::sandbox::render_str(tera, "check-value", &src, ctx) {
+        if let Ok(v) = crate::assemble::sandbox::render_str(tera, "check-value", &src, ctx) {
             let entry = format!("{shown} = {v}");
             if !parts.contains(&entry) {
                 parts.push(entry);

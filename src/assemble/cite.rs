@@ -19,9 +19,9 @@ use hayagriva::{
 use serde_json::{json, Value};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::load::project::{Project, TextFile};
+use crate::load::yaml::yaml_error;
 use crate::model::{CiteMode, Document, Inline, Reference};
-use crate::project::{Project, TextFile};
-use crate::yaml::yaml_error;
 
 /// All entries of all bibliography files.
 pub struct Bibliography {
@@ -42,7 +42,7 @@ impl Bibliography {
 
     /// The known key closest to `key`, if reasonably close.
     pub fn suggest(&self, key: &str) -> Option<&str> {
-        crate::document::nearest(key, self.keys())
+        crate::assemble::document::nearest(key, self.keys())
     }
 
     /// `bib` in templates: per key, short author label, year and title.
@@ -134,11 +134,11 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
 /// A bibliography file's entries; while serving, parsed only when the
 /// file's text changes.
 fn parse_file(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
-    let k = crate::memo::key(&[
+    let k = crate::cache::key(&[
         file.path.as_os_str().as_encoded_bytes(),
         file.text.as_bytes(),
     ]);
-    crate::memo::cached("bibliography", k, || parse_file_uncached(file))
+    crate::cache::cached("bibliography", k, || parse_file_uncached(file))
 }
 
 /// A bibliography file's entries (BibTeX/BibLaTeX or hayagriva YAML).
@@ -160,7 +160,7 @@ pub fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
             parse_biblatex(file)
         }
         "yaml" | "yml" => {
-            crate::yaml::yaml_precheck(&file.text, &file.path)?;
+            crate::load::yaml::yaml_precheck(&file.text, &file.path)?;
             hayagriva::io::from_yaml_str(&file.text)
                 .map(|lib| lib.iter().cloned().collect())
                 .map_err(|e| yaml_error(&e, &file.path, &file.text))
@@ -199,8 +199,8 @@ fn braces_too_deep(text: &str) -> Option<usize> {
 fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
     // The BibTeX parser panics on some fields (date arithmetic that
     // overflows): the entry it fails on is found by parsing them one by one.
-    let parsed = crate::contain::contain(|| hayagriva::io::from_biblatex_str(&file.text)).map_err(
-        |what| {
+    let parsed = crate::diag::contain::contain(|| hayagriva::io::from_biblatex_str(&file.text))
+        .map_err(|what| {
             let d = Diagnostic::error(format!(
                 "the BibTeX parser failed on this entry ({what}); check its fields"
             ));
@@ -208,8 +208,7 @@ fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
                 Some(span) => d.at(&file.path, span),
                 None => d.in_file(&file.path),
             }
-        },
-    )?;
+        })?;
     match parsed {
         Ok(lib) => Ok(lib.iter().cloned().collect()),
         Err(errors) => {
@@ -239,7 +238,7 @@ fn entry_that_panics(text: &str) -> Option<Range<usize>> {
     for (k, &start) in starts.iter().enumerate() {
         let end = starts.get(k + 1).copied().unwrap_or(text.len());
         let entry = &text[start..end];
-        if crate::contain::contain(|| hayagriva::io::from_biblatex_str(entry)).is_err() {
+        if crate::diag::contain::contain(|| hayagriva::io::from_biblatex_str(entry)).is_err() {
             let line = entry.find('\n').map_or(end, |i| start + i);
             return Some(start..line);
         }
@@ -347,7 +346,7 @@ pub fn load_style(
     project: &Project,
     sources: &mut SourceMap,
 ) -> Result<IndependentStyle, Diagnostic> {
-    let manifest = Path::new(crate::project::MANIFEST);
+    let manifest = Path::new(crate::load::project::MANIFEST);
     let manifest_text = project.sources.get(manifest).unwrap_or("");
     let name = project
         .meta
@@ -359,7 +358,7 @@ pub fn load_style(
         .map_or(0..1, |i| i..i + name.len());
     if name.ends_with(".csl") {
         let rel = PathBuf::from(&name);
-        let text = crate::project::read_text(&project.root, &rel, sources).map_err(|d| {
+        let text = crate::load::project::read_text(&project.root, &rel, sources).map_err(|d| {
             if d.span.is_some() {
                 d
             } else {
@@ -370,11 +369,11 @@ pub fn load_style(
                 .at(manifest, name_span.clone())
             }
         })?;
-        let k = crate::memo::key(&[b"file", text.as_bytes()]);
-        return crate::memo::cached("citation style", k, || parse_style(&text, &rel));
+        let k = crate::cache::key(&[b"file", text.as_bytes()]);
+        return crate::cache::cached("citation style", k, || parse_style(&text, &rel));
     }
-    let k = crate::memo::key(&[b"archive", name.as_bytes()]);
-    let archived = crate::memo::cached::<_, ()>("citation style", k, || {
+    let k = crate::cache::key(&[b"archive", name.as_bytes()]);
+    let archived = crate::cache::cached::<_, ()>("citation style", k, || {
         Ok(ArchivedStyle::by_name(&name).map(|s| s.get()))
     })
     .ok()
@@ -515,8 +514,8 @@ fn locator_kind(label: &str) -> Locator {
 /// hayagriva's locales takes most of a build's time, so only these are.
 fn needed_locales(lang: &str, style: &IndependentStyle) -> Vec<Locale> {
     let default = style.default_locale.as_ref().map_or("", |c| c.0.as_str());
-    let k = crate::memo::key(&[lang.as_bytes(), default.as_bytes()]);
-    crate::memo::cached::<_, ()>("locales", k, || Ok(decode_locales(lang, style)))
+    let k = crate::cache::key(&[lang.as_bytes(), default.as_bytes()]);
+    crate::cache::cached::<_, ()>("locales", k, || Ok(decode_locales(lang, style)))
         .unwrap_or_default()
 }
 
@@ -915,7 +914,8 @@ mod tests {
     fn paper_resolved(chunks: usize) -> Document {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let project = Project::load(root).unwrap_or_else(|_| panic!("the paper loads"));
-        let a = crate::document::assemble(&project).unwrap_or_else(|_| panic!("assembles"));
+        let a =
+            crate::assemble::document::assemble(&project).unwrap_or_else(|_| panic!("assembles"));
         let mut sources = SourceMap::default();
         let style = load_style(&project, &mut sources).unwrap();
         assert!(chunkable(&style));

@@ -8,8 +8,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::project::TextFile;
-use crate::yaml::{parse_yaml, yaml_key_span};
+use crate::load::project::TextFile;
+use crate::load::yaml::{parse_yaml, yaml_key_span};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +61,7 @@ pub struct LoadedSpec {
 impl LoadedSpec {
     /// Byte offset of an embedded template (a cell, caption...) in the file.
     pub fn offset_of(&self, template: &str) -> usize {
-        crate::document::find_template(&self.text, template)
+        crate::assemble::document::find_template(&self.text, template)
     }
 
     pub fn key_span(&self, key: &str) -> Range<usize> {
@@ -86,7 +86,7 @@ pub fn load_specs(files: &[TextFile]) -> Result<BTreeMap<String, LoadedSpec>, Di
             text: f.text.clone(),
         };
         let id = loaded.spec.id.clone();
-        if !id.starts_with("tbl-") || !crate::document::is_file_id(&id) {
+        if !id.starts_with("tbl-") || !crate::assemble::document::is_file_id(&id) {
             diags.push(
                 Diagnostic::error(format!(
                     "table id `{id}` must start with `tbl-` and use only letters, digits, `-` and `_`"

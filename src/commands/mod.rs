@@ -1,0 +1,5 @@
+//! The command-line drivers.
+
+pub mod new;
+pub mod publish;
+pub mod serve;

@@ -1,0 +1,4 @@
+//! Render: the document into output files.
+
+pub mod html;
+pub mod pdf;
