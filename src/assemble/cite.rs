@@ -42,7 +42,7 @@ impl Bibliography {
 
     /// The known key closest to `key`, if reasonably close.
     pub fn suggest(&self, key: &str) -> Option<&str> {
-        crate::assemble::document::nearest(key, self.keys())
+        crate::diag::nearest(key, self.keys())
     }
 
     /// `bib` in templates: per key, short author label, year and title.

@@ -12,12 +12,15 @@ use crate::assemble::cite::{self, Bibliography};
 use crate::assemble::markdown::{self, Sink};
 use crate::assemble::math;
 use crate::assemble::template::{self, Origin};
+use crate::diag::nearest;
 use crate::diag::{line_col, offset_of, Diagnostic, Diagnostics, Failure, SourceMap};
 use crate::figures::prisma;
 use crate::load::project::{
     resolve_inside, AbstractSpec, JournalSpec, LicenseSpec, Project, MANIFEST,
 };
 use crate::load::tables::{self, LoadedSpec};
+use crate::load::yaml::find_template;
+use crate::model::ids::{is_file_id, slugify};
 use crate::model::*;
 
 /// The result of assembling: the document, what it needs besides, and the
@@ -208,21 +211,6 @@ fn anchor_slug(s: &str) -> String {
             out.extend(c.to_lowercase());
         } else if !out.is_empty() && !out.ends_with('-') {
             out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
-
-pub fn slugify(s: &str) -> String {
-    let mut out = String::new();
-    let mut dash = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-            dash = false;
-        } else if !dash && !out.is_empty() {
-            out.push('-');
-            dash = true;
         }
     }
     out.trim_end_matches('-').to_string()
@@ -1279,7 +1267,7 @@ impl Sink for Asm<'_> {
             self.equations += 1;
             self.add_target(id, "Equation", self.equations.to_string(), span.clone());
         }
-        let key = math::key(tex, display);
+        let key = crate::model::math_key(tex, display);
         if !self.mathml.contains_key(&key) {
             let converted = self
                 .math
@@ -1320,26 +1308,6 @@ impl Sink for Asm<'_> {
     }
 }
 
-/// Ids that become file names (figures, the slug): letters, digits, `-`, `_`.
-pub fn is_file_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// The closest id by string similarity.
-pub fn nearest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(&str, f64)> = None;
-    for c in candidates {
-        let s = strsim::jaro_winkler(&id.to_lowercase(), &c.to_lowercase());
-        if s > 0.8 && best.is_none_or(|(_, b)| s > b) {
-            best = Some((c, s));
-        }
-    }
-    best.map(|(c, _)| c)
-}
-
 fn flatten_inline(blocks: Vec<Block>) -> Vec<Inline> {
     let mut out = Vec::new();
     for b in blocks {
@@ -1351,24 +1319,6 @@ fn flatten_inline(blocks: Vec<Block>) -> Vec<Inline> {
         }
     }
     out
-}
-
-/// Offset of an embedded template in its file (first non-empty line).
-pub fn find_template(file_text: &str, template: &str) -> usize {
-    let first = template
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    if first.is_empty() {
-        return 0;
-    }
-    if let Some(i) = file_text.find(first) {
-        return i;
-    }
-    // Folded YAML scalars rewrap lines: fall back to a prefix.
-    let prefix: String = first.chars().take(24).collect();
-    file_text.find(&prefix).unwrap_or(0)
 }
 
 /// Offset of a code fence that is opened and never closed.

@@ -60,11 +60,6 @@ pub fn check_nesting(tex: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Cache key of a formula.
-pub fn key(tex: &str, display: bool) -> String {
-    format!("{}{tex}", if display { 'D' } else { 'I' })
-}
-
 pub struct Converter {
     inner: LatexToMathML,
 }

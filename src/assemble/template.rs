@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use tera::{Context, Tera};
 
 pub use crate::assemble::sandbox::{error_chain, is_heading_attr};
@@ -852,42 +852,6 @@ pub fn eval_expr(tera: &mut Tera, name: &str, expr: &str, ctx: &Context) -> tera
         format!("{{% set galley_value = {expr} %}}{{{{ galley_value | json_encode() | safe }}}}");
     let out = crate::assemble::sandbox::render_str(tera, name, &src, ctx)?;
     serde_json::from_str(&out).map_err(|e| tera::Error::msg(e.to_string()))
-}
-
-/// Convert YAML to JSON values (keys become strings, tags are dropped).
-pub fn yaml_to_json(v: serde_yaml::Value) -> Value {
-    match v {
-        serde_yaml::Value::Null => Value::Null,
-        serde_yaml::Value::Bool(b) => Value::Bool(b),
-        serde_yaml::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                n.as_f64()
-                    .and_then(Number::from_f64)
-                    .map_or(Value::Null, Value::Number)
-            }
-        }
-        serde_yaml::Value::String(s) => Value::String(s),
-        serde_yaml::Value::Sequence(s) => Value::Array(s.into_iter().map(yaml_to_json).collect()),
-        serde_yaml::Value::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let key = match k {
-                    serde_yaml::Value::String(s) => s,
-                    other => serde_yaml::to_string(&other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                };
-                out.insert(key, yaml_to_json(v));
-            }
-            Value::Object(out)
-        }
-        serde_yaml::Value::Tagged(t) => yaml_to_json(t.value),
-    }
 }
 
 #[cfg(test)]

@@ -441,3 +441,15 @@ mod tests {
         assert!(text.contains("^^^^^"));
     }
 }
+
+/// The closest id by string similarity.
+pub fn nearest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(&str, f64)> = None;
+    for c in candidates {
+        let s = strsim::jaro_winkler(&id.to_lowercase(), &c.to_lowercase());
+        if s > 0.8 && best.is_none_or(|(_, b)| s > b) {
+            best = Some((c, s));
+        }
+    }
+    best.map(|(c, _)| c)
+}

@@ -9,8 +9,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::assemble::template::yaml_to_json;
 use crate::diag::{offset_of, Diagnostic, Diagnostics, Failure, SourceMap};
+use crate::load::yaml::yaml_to_json;
 use crate::load::yaml::{parse_yaml, yaml_error, yaml_key_span};
 
 pub const MANIFEST: &str = "manuscript/manuscript.yaml";

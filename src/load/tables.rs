@@ -61,7 +61,7 @@ pub struct LoadedSpec {
 impl LoadedSpec {
     /// Byte offset of an embedded template (a cell, caption...) in the file.
     pub fn offset_of(&self, template: &str) -> usize {
-        crate::assemble::document::find_template(&self.text, template)
+        crate::load::yaml::find_template(&self.text, template)
     }
 
     pub fn key_span(&self, key: &str) -> Range<usize> {
@@ -86,7 +86,7 @@ pub fn load_specs(files: &[TextFile]) -> Result<BTreeMap<String, LoadedSpec>, Di
             text: f.text.clone(),
         };
         let id = loaded.spec.id.clone();
-        if !id.starts_with("tbl-") || !crate::assemble::document::is_file_id(&id) {
+        if !id.starts_with("tbl-") || !crate::model::ids::is_file_id(&id) {
             diags.push(
                 Diagnostic::error(format!(
                     "table id `{id}` must start with `tbl-` and use only letters, digits, `-` and `_`"

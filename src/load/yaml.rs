@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::diag::{offset_of, Diagnostic};
+use serde_json::{Map, Number, Value};
 
 /// A serde_yaml error as a located diagnostic.
 pub fn yaml_error(e: &serde_yaml::Error, rel: &Path, text: &str) -> Diagnostic {
@@ -194,4 +195,58 @@ mod tests {
         let quoted = format!("a: \"{}\" # {}\nb: [1]", "[".repeat(100), "{".repeat(100));
         assert_eq!(yaml_too_deep(&quoted), None);
     }
+}
+
+/// Convert YAML to JSON values (keys become strings, tags are dropped).
+pub fn yaml_to_json(v: serde_yaml::Value) -> Value {
+    match v {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(b) => Value::Bool(b),
+        serde_yaml::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                n.as_f64()
+                    .and_then(Number::from_f64)
+                    .map_or(Value::Null, Value::Number)
+            }
+        }
+        serde_yaml::Value::String(s) => Value::String(s),
+        serde_yaml::Value::Sequence(s) => Value::Array(s.into_iter().map(yaml_to_json).collect()),
+        serde_yaml::Value::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    serde_yaml::Value::String(s) => s,
+                    other => serde_yaml::to_string(&other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                };
+                out.insert(key, yaml_to_json(v));
+            }
+            Value::Object(out)
+        }
+        serde_yaml::Value::Tagged(t) => yaml_to_json(t.value),
+    }
+}
+
+/// Offset of an embedded template in its file (first non-empty line).
+pub fn find_template(file_text: &str, template: &str) -> usize {
+    let first = template
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if first.is_empty() {
+        return 0;
+    }
+    if let Some(i) = file_text.find(first) {
+        return i;
+    }
+    // Folded YAML scalars rewrap lines: fall back to a prefix.
+    let prefix: String = first.chars().take(24).collect();
+    file_text.find(&prefix).unwrap_or(0)
 }

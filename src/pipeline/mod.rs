@@ -14,6 +14,7 @@ use crate::load::project::Project;
 use crate::load::theme::Theme;
 use crate::model::{Block, FigureBody};
 use crate::render::html;
+use crate::site::fingerprint::hex;
 use crate::site::output::{self, OutFile};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -555,10 +556,6 @@ fn manifest(
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A list of maps as CSV (nested values JSON-encoded); a single map as one

@@ -83,7 +83,7 @@ fn resolve(
         bytes.clone()
     };
     busy.remove(name);
-    let hash = crate::pipeline::hex(&Sha256::digest(&bytes));
+    let hash = hex(&Sha256::digest(&bytes));
     let new = hashed_name(name, &hash[..HASH_LEN]);
     done.insert(name.to_string(), (new, bytes));
 }
@@ -273,4 +273,8 @@ mod tests {
         );
         assert_eq!(join("a.css", "../x"), None);
     }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use tera::{Context, Tera};
 
 use crate::assemble::cite::Bibliography;
-use crate::assemble::math;
 use crate::assemble::template::{format_date, Origin};
 use crate::diag::{Diagnostic, SourceMap};
 use crate::load::theme::Theme;
@@ -121,7 +120,7 @@ impl<'d> R<'d> {
                 if let Some((id, _)) = numbered {
                     let _ = write!(out, "<span class=\"equation\" id=\"{}\">", esc(id));
                 }
-                match self.doc.mathml.get(&math::key(tex, *display)) {
+                match self.doc.mathml.get(&crate::model::math_key(tex, *display)) {
                     Some(m) => out.push_str(m),
                     None => {
                         let _ = write!(out, "<code class=\"math-source\">{}</code>", esc(tex));
@@ -960,7 +959,7 @@ pub fn article_bibtex(doc: &Document) -> String {
         "{}{}",
         doc.authors
             .first()
-            .map(|a| crate::assemble::document::slugify(&a.family).replace('-', ""))
+            .map(|a| crate::model::ids::slugify(&a.family).replace('-', ""))
             .unwrap_or_default(),
         doc.year.map(|y| y.to_string()).unwrap_or_default()
     );

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::assemble::math;
 use crate::assemble::template::format_date;
 use crate::model::*;
 
@@ -100,7 +99,11 @@ impl W<'_> {
                 tex,
                 display,
                 label: eq,
-            } => match self.doc.typst_math.get(&math::key(tex, *display)) {
+            } => match self
+                .doc
+                .typst_math
+                .get(&crate::model::math_key(tex, *display))
+            {
                 Some(m) => {
                     // Numbered with galley's number, so both outputs agree.
                     match eq

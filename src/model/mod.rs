@@ -4,6 +4,8 @@
 //! figure numbers, citation texts and the reference list (from hayagriva), so
 //! both outputs print the same strings.
 
+pub mod ids;
+
 use std::collections::BTreeMap;
 
 /// Inline content.
@@ -276,7 +278,7 @@ pub struct Document {
     pub targets: BTreeMap<String, Target>,
     /// Whether citations are numeric (controls tooltip/backlink wording).
     pub numeric_citations: bool,
-    /// MathML of every formula, keyed by [`crate::assemble::math::key`].
+    /// MathML of every formula, keyed by [`math_key`].
     pub mathml: BTreeMap<String, String>,
     /// Typst math of every formula, keyed the same way.
     pub typst_math: BTreeMap<String, String>,
@@ -397,4 +399,9 @@ impl Inline {
             Inline::SoftBreak | Inline::LineBreak => out.push(' '),
         }
     }
+}
+
+/// The key of a formula in [`Document::mathml`] and [`Document::typst_math`].
+pub fn math_key(tex: &str, display: bool) -> String {
+    format!("{}{tex}", if display { 'D' } else { 'I' })
 }
