@@ -21,8 +21,9 @@ use galley::diag::SourceMap;
 use galley::load::project::Project;
 use galley::load::theme::Theme;
 use galley::model::{Block, CiteItem, CiteMode, Heading, Inline};
-use galley::pipeline;
-use galley::render::html;
+use galley::cache::Cache;
+use galley::load::project::PdfConformance;
+use galley::render::{html, Job, Naming};
 
 fn main() {
     divan::main();
@@ -33,7 +34,7 @@ fn root() -> PathBuf {
 }
 
 fn project() -> Project {
-    Project::load(&root()).unwrap_or_else(|_| panic!("the paper does not load"))
+    Project::load(&root(), &Cache::off()).unwrap_or_else(|_| panic!("the paper does not load"))
 }
 
 fn assembled(p: &Project) -> Assembled {
@@ -142,7 +143,7 @@ fn markdown(b: divan::Bencher) {
     b.bench(|| {
         rendered
             .iter()
-            .map(|t| markdown::parse(t, &mut Plain))
+            .map(|t| markdown::parse(t, &mut Plain, &Cache::off()))
             .collect::<Vec<_>>()
     });
 }
@@ -160,14 +161,14 @@ fn citations(b: divan::Bencher) {
     let mut sources = SourceMap::default();
     let style = cite::load_style(&p, &mut sources).unwrap();
     b.with_inputs(|| a.doc.clone())
-        .bench_local_refs(|doc| cite::resolve(doc, &a.bibliography, &style));
+        .bench_local_refs(|doc| cite::resolve(doc, &a.bibliography, &style, &Cache::off()));
 }
 
 #[divan::bench]
 fn html(b: divan::Bencher) {
     let p = project();
     let a = assembled(&p);
-    let theme = Theme::new(&p.root);
+    let theme = Theme::new(&p.root, &Cache::off());
     let info = html::PageInfo {
         pdf_file: Some("paper.pdf".into()),
         bib_file: "paper.bib".into(),
@@ -175,7 +176,7 @@ fn html(b: divan::Bencher) {
         base_url: None,
         urls: Default::default(),
         bibliography: &a.bibliography,
-        version: pipeline::VERSION,
+        version: galley::VERSION,
     };
     let mut sources = a.sources.clone();
     b.bench_local(|| html::render_page(&a.doc, &info, &theme, &mut sources).unwrap());
@@ -183,8 +184,19 @@ fn html(b: divan::Bencher) {
 
 fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
     let mut sources = a.sources.clone();
-    let theme = Theme::new(&p.root);
-    pipeline::pdf_world(p, a, &theme, &[], None, &mut sources)
+    let theme = Theme::new(&p.root, &Cache::off());
+    let job = Job {
+        project: p,
+        assembled: a,
+        theme: &theme,
+        images: &[],
+        assets: &[],
+        naming: Naming::Plain,
+        base_url: None,
+        pdf_link: None,
+        emit_typst: None,
+    };
+    galley::render::pdf::renderer::world(&job, &mut sources)
         .unwrap_or_else(|_| panic!("the Typst world"))
 }
 
@@ -205,5 +217,5 @@ fn pdf_export(b: divan::Bencher) {
     let a = assembled(&p);
     let w = world(&p, &a);
     let (doc, _) = galley::render::pdf::compile(&w).unwrap_or_else(|_| panic!("compile"));
-    b.bench_local(|| galley::render::pdf::export(&w, &doc, "paper", "galley", "ua-1").unwrap());
+    b.bench_local(|| galley::render::pdf::export(&w, &doc, "paper", "galley", PdfConformance::Ua1).unwrap());
 }

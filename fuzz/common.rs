@@ -53,6 +53,7 @@ pub fn project(section: String) -> Project {
         tables: vec![tbl],
         bibliography: vec![bib],
         sources,
+        cache: galley::cache::Cache::off(),
     }
 }
 

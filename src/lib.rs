@@ -30,3 +30,6 @@ pub mod model;
 pub mod pipeline;
 pub mod render;
 pub mod site;
+
+/// galley's version, as outputs name their generator.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use crate::cache::Cache;
 use hayagriva::archive::{locales, ArchivedStyle};
 use hayagriva::citationberg::taxonomy::Locator;
 use hayagriva::citationberg::{
@@ -93,7 +94,7 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
         origins: Vec::new(),
     };
     for file in &project.bibliography {
-        match parse_file(file) {
+        match parse_file(file, &project.cache) {
             Ok(entries) => {
                 let spans = key_spans(&file.text, &file.path);
                 for mut entry in entries {
@@ -133,12 +134,12 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
 
 /// A bibliography file's entries; while serving, parsed only when the
 /// file's text changes.
-fn parse_file(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
+fn parse_file(file: &TextFile, cache: &Cache) -> Result<Vec<Entry>, Diagnostic> {
     let k = crate::cache::key(&[
         file.path.as_os_str().as_encoded_bytes(),
         file.text.as_bytes(),
     ]);
-    crate::cache::cached("bibliography", k, || parse_file_uncached(file))
+    cache.cached("bibliography", k, || parse_file_uncached(file))
 }
 
 /// A bibliography file's entries (BibTeX/BibLaTeX or hayagriva YAML).
@@ -358,26 +359,31 @@ pub fn load_style(
         .map_or(0..1, |i| i..i + name.len());
     if name.ends_with(".csl") {
         let rel = PathBuf::from(&name);
-        let text = crate::load::project::read_text(&project.root, &rel, sources).map_err(|d| {
-            if d.span.is_some() {
-                d
-            } else {
-                Diagnostic::error(format!(
-                    "cannot read citation style `{name}`: {}",
-                    d.message
-                ))
-                .at(manifest, name_span.clone())
-            }
-        })?;
+        let text = crate::load::project::read_text(&project.root, &rel, sources, &project.cache)
+            .map_err(|d| {
+                if d.span.is_some() {
+                    d
+                } else {
+                    Diagnostic::error(format!(
+                        "cannot read citation style `{name}`: {}",
+                        d.message
+                    ))
+                    .at(manifest, name_span.clone())
+                }
+            })?;
         let k = crate::cache::key(&[b"file", text.as_bytes()]);
-        return crate::cache::cached("citation style", k, || parse_style(&text, &rel));
+        return project
+            .cache
+            .cached("citation style", k, || parse_style(&text, &rel));
     }
     let k = crate::cache::key(&[b"archive", name.as_bytes()]);
-    let archived = crate::cache::cached::<_, ()>("citation style", k, || {
-        Ok(ArchivedStyle::by_name(&name).map(|s| s.get()))
-    })
-    .ok()
-    .flatten();
+    let archived = project
+        .cache
+        .cached::<_, ()>("citation style", k, || {
+            Ok(ArchivedStyle::by_name(&name).map(|s| s.get()))
+        })
+        .ok()
+        .flatten();
     match archived {
         Some(Style::Independent(s)) => Ok(s),
         Some(_) => Err(Diagnostic::error(format!("style `{name}` is a dependent style")).at(manifest, name_span)),
@@ -512,10 +518,11 @@ fn locator_kind(label: &str) -> Locator {
 /// The archived CSL locales the document can need: its language, the
 /// style's default locale and en-US as the fallback. Decoding all of
 /// hayagriva's locales takes most of a build's time, so only these are.
-fn needed_locales(lang: &str, style: &IndependentStyle) -> Vec<Locale> {
+fn needed_locales(lang: &str, style: &IndependentStyle, cache: &Cache) -> Vec<Locale> {
     let default = style.default_locale.as_ref().map_or("", |c| c.0.as_str());
     let k = crate::cache::key(&[lang.as_bytes(), default.as_bytes()]);
-    crate::cache::cached::<_, ()>("locales", k, || Ok(decode_locales(lang, style)))
+    cache
+        .cached::<_, ()>("locales", k, || Ok(decode_locales(lang, style)))
         .unwrap_or_default()
 }
 
@@ -697,14 +704,20 @@ fn bibliography_in_chunks(
 }
 
 /// Format every citation of `doc` and its reference list.
-pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle) {
+pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle, cache: &Cache) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    resolve_with(doc, bib, style, cores)
+    resolve_with(doc, bib, style, cores, cache)
 }
 
 /// `chunks`: how many parts a reference list may be rendered in at once.
-fn resolve_with(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle, chunks: usize) {
-    let locale_files = needed_locales(&doc.lang, style);
+fn resolve_with(
+    doc: &mut Document,
+    bib: &Bibliography,
+    style: &IndependentStyle,
+    chunks: usize,
+    cache: &Cache,
+) {
+    let locale_files = needed_locales(&doc.lang, style, cache);
     let cited = first_cited(doc, bib);
     let split = chunks > 1 && chunkable(style) && cited.len() >= PARALLEL_BIBLIOGRAPHY_MIN;
     // The citations first, without the reference list when it may be
@@ -913,14 +926,15 @@ mod tests {
     /// parallel chunks.
     fn paper_resolved(chunks: usize) -> Document {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let project = Project::load(root).unwrap_or_else(|_| panic!("the paper loads"));
+        let project = Project::load(root, &crate::cache::Cache::off())
+            .unwrap_or_else(|_| panic!("the paper loads"));
         let a =
             crate::assemble::document::assemble(&project).unwrap_or_else(|_| panic!("assembles"));
         let mut sources = SourceMap::default();
         let style = load_style(&project, &mut sources).unwrap();
         assert!(chunkable(&style));
         let mut doc = a.doc.clone();
-        resolve_with(&mut doc, &a.bibliography, &style, chunks);
+        resolve_with(&mut doc, &a.bibliography, &style, chunks, &project.cache);
         doc
     }
 

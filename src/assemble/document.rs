@@ -60,7 +60,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     ctx.insert("bib", &bib.template_value());
     // While serving, a section whose text and data are unchanged is not
     // rendered again: its key is the text and everything in scope.
-    let ctx_key = crate::cache::enabled().then(|| {
+    let ctx_key = project.cache.enabled().then(|| {
         let scope = ctx.clone().into_json().to_string();
         crate::cache::key(&[scope.as_bytes()])
     });
@@ -122,7 +122,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     if diags.has_errors() {
         return Err(fail(diags, sources));
     }
-    cite::resolve(&mut doc, &bib, &style);
+    cite::resolve(&mut doc, &bib, &style, &project.cache);
     let mut warnings = diags;
     for (i, e) in bib.entries.iter().enumerate() {
         if !doc.references.iter().any(|r| r.key == e.key()) {
@@ -308,7 +308,7 @@ impl<'p> Asm<'p> {
         let rendered = match self.ctx_key {
             Some(scope) => {
                 let k = crate::cache::key(&[&scope, template.as_bytes()]);
-                crate::cache::cached("template", k, || {
+                self.project.cache.cached("template", k, || {
                     template::render_one(&mut self.tera, &name, &origin, &self.ctx, what)
                 })
             }
@@ -351,7 +351,7 @@ impl<'p> Asm<'p> {
     }
 
     fn manifest_inline(&mut self, text: &str, what: &str) -> Vec<Inline> {
-        flatten_inline(self.manifest_markdown(text, what))
+        markdown::inline(self.manifest_markdown(text, what))
     }
 
     fn front_matter(&mut self) -> Document {
@@ -635,7 +635,7 @@ impl<'p> Asm<'p> {
             ))
         } else {
             match resolve_inside(&self.project.root.join("manuscript"), src) {
-                Ok(full) => crate::load::images::inspect(&full, src).err(),
+                Ok(full) => crate::load::images::inspect(&full, src, &self.project.cache).err(),
                 Err(m) => Some(format!("image path {m} folder manuscript/")),
             }
         };
@@ -747,7 +747,8 @@ impl<'p> Asm<'p> {
     fn parse_in(&mut self, frame: Frame) -> Vec<Block> {
         let text = frame.rendered.clone();
         let saved = std::mem::replace(&mut self.frame, frame);
-        let blocks = markdown::parse(&text, self);
+        let project = self.project;
+        let blocks = markdown::parse(&text, self, &project.cache);
         self.frame = saved;
         blocks
     }
@@ -816,7 +817,7 @@ impl<'p> Asm<'p> {
         let caption = match &caption_t {
             Some((n, o)) => {
                 let r = self.render_spec(n, o, &ctx, "the table caption")?;
-                flatten_inline(self.spec_markdown(spec, o, &r))
+                markdown::inline(self.spec_markdown(spec, o, &r))
             }
             None => Vec::new(),
         };
@@ -841,7 +842,7 @@ impl<'p> Asm<'p> {
                     .trim()
                     .to_string();
                 if last_group.as_deref() != Some(g.as_str()) {
-                    let content = flatten_inline(self.spec_markdown(spec, o, &g));
+                    let content = markdown::inline(self.spec_markdown(spec, o, &g));
                     out_rows.push(Row::Group(content));
                     last_group = Some(g);
                     group_index = 0;
@@ -928,7 +929,7 @@ impl<'p> Asm<'p> {
                 t,
                 t.to_string(),
             );
-            flatten_inline(a.parse_in(frame))
+            markdown::inline(a.parse_in(frame))
         };
         if cols.iter().all(|c| c.supheader.is_none()) {
             let row = cols
@@ -1086,7 +1087,7 @@ impl<'p> Asm<'p> {
             Some(c) => {
                 let (file, file_text) = (self.frame.file.clone(), self.frame.file_text.clone());
                 let base = find_template(&file_text, &c);
-                flatten_inline(self.parse_in(Frame::new(&file, &file_text, base, &c, c.clone())))
+                markdown::inline(self.parse_in(Frame::new(&file, &file_text, base, &c, c.clone())))
             }
             None => match data_caption {
                 Some(c) => {
@@ -1098,7 +1099,7 @@ impl<'p> Asm<'p> {
                         .unwrap_or_default();
                     let file_text = self.project.sources.get(&file).unwrap_or("").to_string();
                     let base = find_template(&file_text, &c);
-                    flatten_inline(self.parse_in(Frame::new(
+                    markdown::inline(self.parse_in(Frame::new(
                         &file,
                         &file_text,
                         base,
@@ -1306,19 +1307,6 @@ impl Sink for Asm<'_> {
     fn allow_html(&self) -> bool {
         self.project.meta.allow_html
     }
-}
-
-fn flatten_inline(blocks: Vec<Block>) -> Vec<Inline> {
-    let mut out = Vec::new();
-    for b in blocks {
-        if let Block::Para(i) | Block::Plain(i) = b {
-            if !out.is_empty() {
-                out.push(Inline::Text(" ".into()));
-            }
-            out.extend(i);
-        }
-    }
-    out
 }
 
 /// Offset of a code fence that is opened and never closed.

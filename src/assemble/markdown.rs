@@ -6,6 +6,7 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::assemble::template::MARKER_PREFIX;
+use crate::cache::Cache;
 use crate::model::{
     Align, Block, Cell, CiteItem, CiteMode, Column, HeaderCell, Inline, Row, Table,
 };
@@ -77,18 +78,19 @@ fn options() -> Options {
 }
 
 /// Parse Markdown into blocks.
-pub fn parse(text: &str, sink: &mut dyn Sink) -> Vec<Block> {
+pub fn parse(text: &str, sink: &mut dyn Sink, cache: &Cache) -> Vec<Block> {
     let prepared = text.replace("\\@", &ESCAPED_AT.to_string());
-    let events: Vec<(Event, Range<usize>)> = if crate::cache::enabled() {
+    let events: Vec<(Event, Range<usize>)> = if cache.enabled() {
         // While serving, a text parsed in the last build is not parsed again.
         let k = crate::cache::key(&[prepared.as_bytes()]);
-        crate::cache::cached::<_, ()>("markdown", k, || {
-            Ok(Parser::new_ext(&prepared, options())
-                .into_offset_iter()
-                .map(|(e, r)| (e.into_static(), r))
-                .collect::<Vec<_>>())
-        })
-        .unwrap_or_default()
+        cache
+            .cached::<_, ()>("markdown", k, || {
+                Ok(Parser::new_ext(&prepared, options())
+                    .into_offset_iter()
+                    .map(|(e, r)| (e.into_static(), r))
+                    .collect::<Vec<_>>())
+            })
+            .unwrap_or_default()
     } else {
         Parser::new_ext(&prepared, options())
             .into_offset_iter()
@@ -111,19 +113,16 @@ pub fn parse(text: &str, sink: &mut dyn Sink) -> Vec<Block> {
     p.blocks(None)
 }
 
-/// Parse Markdown that should be a single paragraph (captions, headers).
-pub fn parse_inline(text: &str, sink: &mut dyn Sink) -> Vec<Inline> {
-    let blocks = parse(text, sink);
+/// The inline content of parsed blocks (captions, headers, titles): the
+/// paragraphs joined by a space.
+pub fn inline(blocks: Vec<Block>) -> Vec<Inline> {
     let mut out = Vec::new();
     for b in blocks {
-        match b {
-            Block::Para(i) | Block::Plain(i) => {
-                if !out.is_empty() {
-                    out.push(Inline::Text(" ".into()));
-                }
-                out.extend(i);
+        if let Block::Para(i) | Block::Plain(i) = b {
+            if !out.is_empty() {
+                out.push(Inline::Text(" ".into()));
             }
-            _ => {}
+            out.extend(i);
         }
     }
     out
@@ -810,7 +809,7 @@ mod tests {
     fn citations_groups_locators_narrative_and_email() {
         let src = "See [@a; @b, p. 33] and @c. Mail roger@bcdf.org, \\@d, [-@e] (@tbl-x).";
         let mut rec = Rec::default();
-        let blocks = parse(src, &mut rec);
+        let blocks = parse(src, &mut rec, &Cache::off());
         assert_eq!(rec.cites.len(), 3);
         assert_eq!(
             rec.cites[0].0[1].locator,
@@ -836,7 +835,7 @@ mod tests {
     fn markers_and_headings() {
         let src = "# Intro {#sec-intro}\n\n<!--galley:table tbl-a-->\n\ntext\n";
         let mut rec = Rec::default();
-        let blocks = parse(src, &mut rec);
+        let blocks = parse(src, &mut rec, &Cache::off());
         assert_eq!(rec.markers, vec!["table tbl-a"]);
         match &blocks[0] {
             Block::Heading(h) => assert_eq!(h.id, "sec-intro"),
@@ -847,7 +846,7 @@ mod tests {
     #[test]
     fn link_with_at_is_not_a_citation() {
         let mut rec = Rec::default();
-        parse("[@k](http://x) and [see](#y)", &mut rec);
+        parse("[@k](http://x) and [see](#y)", &mut rec, &Cache::off());
         assert!(rec.cites.is_empty());
     }
 }

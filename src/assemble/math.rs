@@ -96,51 +96,6 @@ impl Converter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deep_formulas_are_refused_not_overflowed() {
-        let deep = format!("{}y{}", "x^{".repeat(5000), "}".repeat(5000));
-        assert!(check_nesting(&deep).is_err());
-        assert!(Converter::new().to_mathml(&deep, false).is_err());
-        assert!(to_typst(&deep).is_err());
-        assert!(to_typst(&format!("{}x", "\\sqrt".repeat(5000))).is_err());
-        assert!(to_typst(&format!(
-            "{}x{}",
-            "\\left(".repeat(100),
-            "\\right)".repeat(100)
-        ))
-        .is_err());
-        assert!(check_nesting(r"\frac{a_{i}^{2}}{\sqrt{b}} \left( \{x\} \right)").is_ok());
-    }
-
-    #[test]
-    fn a_converter_panic_is_an_error() {
-        // Found by fuzzing: math-core panics on this.
-        let tex = r"\begin{matrix} a & b \\_ c & d \end{matrix}";
-        assert!(Converter::new().to_mathml(tex, false).is_err());
-    }
-
-    #[test]
-    fn converts_the_papers_math() {
-        let c = Converter::new();
-        for tex in [
-            r"F_{(9,133)}=37.1",
-            r"p<0.0001",
-            r"\geq 25\%",
-            r"3.5\text{ }\mu\text{M}",
-            "n=11",
-        ] {
-            let m = c.to_mathml(tex, false).unwrap();
-            assert!(m.starts_with("<math"), "{m}");
-        }
-        assert!(c.to_mathml(r"p<0.0001", false).unwrap().contains("&lt;"));
-        assert!(c.to_mathml(r"\notacommand{x}", false).is_err());
-    }
-}
-
 /// LaTeX math (the subset papers use) to Typst math. Anything galley cannot
 /// convert is an error, never dropped.
 pub fn to_typst(tex: &str) -> Result<String, String> {
@@ -485,5 +440,50 @@ mod typst_tests {
         assert_eq!(to_typst("x\"y").unwrap(), "x \\\" y");
         assert_eq!(to_typst("a$b").unwrap(), "a \\$ b");
         assert_eq!(to_typst(r"\frac{a,b}{c}").unwrap(), "frac(a \\, b, c)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_formulas_are_refused_not_overflowed() {
+        let deep = format!("{}y{}", "x^{".repeat(5000), "}".repeat(5000));
+        assert!(check_nesting(&deep).is_err());
+        assert!(Converter::new().to_mathml(&deep, false).is_err());
+        assert!(to_typst(&deep).is_err());
+        assert!(to_typst(&format!("{}x", "\\sqrt".repeat(5000))).is_err());
+        assert!(to_typst(&format!(
+            "{}x{}",
+            "\\left(".repeat(100),
+            "\\right)".repeat(100)
+        ))
+        .is_err());
+        assert!(check_nesting(r"\frac{a_{i}^{2}}{\sqrt{b}} \left( \{x\} \right)").is_ok());
+    }
+
+    #[test]
+    fn a_converter_panic_is_an_error() {
+        // Found by fuzzing: math-core panics on this.
+        let tex = r"\begin{matrix} a & b \\_ c & d \end{matrix}";
+        assert!(Converter::new().to_mathml(tex, false).is_err());
+    }
+
+    #[test]
+    fn converts_the_papers_math() {
+        let c = Converter::new();
+        for tex in [
+            r"F_{(9,133)}=37.1",
+            r"p<0.0001",
+            r"\geq 25\%",
+            r"3.5\text{ }\mu\text{M}",
+            "n=11",
+        ] {
+            let m = c.to_mathml(tex, false).unwrap();
+            assert!(m.starts_with("<math"), "{m}");
+        }
+        assert!(c.to_mathml(r"p<0.0001", false).unwrap().contains("&lt;"));
+        assert!(c.to_mathml(r"\notacommand{x}", false).is_err());
     }
 }

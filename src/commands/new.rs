@@ -63,3 +63,31 @@ pub fn create(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>, String> {
     }
     Ok(written)
 }
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder to create (must not exist or be empty).
+    dir: PathBuf,
+    /// Also copy the built-in theme to theme/ for editing.
+    #[arg(long)]
+    theme: bool,
+}
+
+pub fn run(args: Args) -> std::process::ExitCode {
+    match create(&args.dir, args.theme) {
+        Ok(files) => {
+            for f in &files {
+                println!("created {}", args.dir.join(f).display());
+            }
+            println!(
+                "\nnext: cd {} && galley build   (then open public/index.html)",
+                args.dir.display()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}

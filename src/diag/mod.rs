@@ -388,6 +388,18 @@ fn write_all(out: &mut dyn WriteColor, diags: &Diagnostics, sources: &SourceMap)
     }
 }
 
+/// The closest id by string similarity.
+pub fn nearest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(&str, f64)> = None;
+    for c in candidates {
+        let s = strsim::jaro_winkler(&id.to_lowercase(), &c.to_lowercase());
+        if s > 0.8 && best.is_none_or(|(_, b)| s > b) {
+            best = Some((c, s));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,16 +452,4 @@ mod tests {
         assert!(text.contains("see [@nope] here"));
         assert!(text.contains("^^^^^"));
     }
-}
-
-/// The closest id by string similarity.
-pub fn nearest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(&str, f64)> = None;
-    for c in candidates {
-        let s = strsim::jaro_winkler(&id.to_lowercase(), &c.to_lowercase());
-        if s > 0.8 && best.is_none_or(|(_, b)| s > b) {
-            best = Some((c, s));
-        }
-    }
-    best.map(|(c, _)| c)
 }

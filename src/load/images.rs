@@ -6,6 +6,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use crate::cache::Cache;
 use crate::diag::Diagnostics;
 
 /// Raster images may have at most this many pixels (decoded, 4 bytes each).
@@ -13,7 +14,7 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 
 /// Check the image at `full`, written as `src` in the manuscript. The error
 /// completes a sentence about the image.
-pub fn inspect(full: &Path, src: &str) -> Result<(), String> {
+pub fn inspect(full: &Path, src: &str, cache: &Cache) -> Result<(), String> {
     let meta = match std::fs::metadata(full) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -33,7 +34,8 @@ pub fn inspect(full: &Path, src: &str) -> Result<(), String> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     if is_svg {
-        let bytes = crate::cache::read_file(full)
+        let bytes = cache
+            .read_file(full)
             .map_err(|e| format!("image `{src}` cannot be read: {e}"))?;
         return check_svg(&bytes).map_err(|m| format!("image `{src}` {m}"));
     }

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::cache::Cache;
 use crate::diag::{offset_of, Diagnostic, Diagnostics, Failure, SourceMap};
 use crate::load::yaml::yaml_to_json;
 use crate::load::yaml::{parse_yaml, yaml_error, yaml_key_span};
@@ -208,6 +209,8 @@ pub struct Project {
     pub tables: Vec<TextFile>,
     pub bibliography: Vec<TextFile>,
     pub sources: SourceMap,
+    /// The cache the project was loaded with, for the later stages' steps.
+    pub cache: Cache,
 }
 
 /// The address a site is served from (`base_url`, `--base-url`), for every
@@ -289,6 +292,7 @@ pub fn read_text(
     root: &Path,
     rel: &Path,
     sources: &mut SourceMap,
+    cache: &Cache,
 ) -> std::result::Result<String, Diagnostic> {
     let full = resolve_inside(root, &rel.to_string_lossy())
         .map_err(|m| Diagnostic::error(format!("refusing to read it: {m}")).in_file(rel))?;
@@ -302,7 +306,7 @@ pub fn read_text(
             .in_file(rel));
         }
     }
-    let bytes = crate::cache::read_file(&full).map_err(|e| {
+    let bytes = cache.read_file(&full).map_err(|e| {
         Diagnostic::error(format!("cannot read file: {}", io_reason(&e))).in_file(rel)
     })?;
     match String::from_utf8(bytes) {
@@ -368,8 +372,9 @@ pub fn load_data_file(
     root: &Path,
     rel: &Path,
     sources: &mut SourceMap,
+    cache: &Cache,
 ) -> std::result::Result<Value, Diagnostic> {
-    let text = read_text(root, rel, sources)?;
+    let text = read_text(root, rel, sources, cache)?;
     parse_data(&text, rel)
 }
 
@@ -472,11 +477,11 @@ fn csv_error(e: &csv::Error, rel: &Path, text: &str) -> Diagnostic {
 
 impl Project {
     /// Load everything a build reads. Problems are collected, not stopped at.
-    pub fn load(root: &Path) -> std::result::Result<Project, Failure> {
+    pub fn load(root: &Path, cache: &Cache) -> std::result::Result<Project, Failure> {
         let mut sources = SourceMap::default();
         let mut diags = Diagnostics::new();
         let manifest = PathBuf::from(MANIFEST);
-        let text = match read_text(root, &manifest, &mut sources) {
+        let text = match read_text(root, &manifest, &mut sources, cache) {
             Ok(t) => t,
             Err(d) => {
                 return Err(Failure {
@@ -540,7 +545,7 @@ impl Project {
                 diags.push(Diagnostic::error(format!("section path {msg}")).at(&manifest, span));
                 continue;
             }
-            match read_text(root, &rel, &mut sources) {
+            match read_text(root, &rel, &mut sources, cache) {
                 Ok(t) if total + t.len() > MAX_SECTIONS => {
                     let span = text.find(s.as_str()).map_or(0..1, |i| i..i + s.len());
                     diags.push(
@@ -588,7 +593,7 @@ impl Project {
                 );
                 continue;
             }
-            match load_data_file(root, rel, &mut sources) {
+            match load_data_file(root, rel, &mut sources, cache) {
                 Ok(v) => {
                     data.insert(stem, v);
                 }
@@ -598,7 +603,7 @@ impl Project {
 
         let mut tables = Vec::new();
         for rel in list_dir(root, "manuscript/tables", &["yaml", "yml"]) {
-            match read_text(root, &rel, &mut sources) {
+            match read_text(root, &rel, &mut sources, cache) {
                 Ok(t) => tables.push(TextFile { path: rel, text: t }),
                 Err(d) => diags.push(d),
             }
@@ -625,7 +630,7 @@ impl Project {
         };
         let mut bibliography = Vec::new();
         for rel in bib_paths {
-            match read_text(root, &rel, &mut sources) {
+            match read_text(root, &rel, &mut sources, cache) {
                 Ok(t) => bibliography.push(TextFile { path: rel, text: t }),
                 Err(d) => diags.push(d),
             }
@@ -644,6 +649,7 @@ impl Project {
             tables,
             bibliography,
             sources,
+            cache: cache.clone(),
         })
     }
 

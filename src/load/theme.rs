@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cache::Cache;
 use crate::diag::{Diagnostic, SourceMap};
 use crate::load::project::read_text;
 
@@ -39,14 +40,18 @@ pub struct Asset {
     pub origin: Option<String>,
 }
 
+/// The project's theme: its overrides over the built-in one.
 pub struct Theme {
     root: PathBuf,
+    cache: Cache,
 }
 
 impl Theme {
-    pub fn new(root: &Path) -> Self {
+    /// The theme of the project at `root`, its files read through `cache`.
+    pub fn new(root: &Path, cache: &Cache) -> Self {
         Theme {
             root: root.to_path_buf(),
+            cache: cache.clone(),
         }
     }
 
@@ -54,7 +59,7 @@ impl Theme {
     pub fn get(&self, name: &str, sources: &mut SourceMap) -> Result<ThemeFile, Diagnostic> {
         let rel = Path::new("theme").join(name);
         if self.root.join(&rel).is_file() {
-            let text = read_text(&self.root, &rel, sources)?;
+            let text = read_text(&self.root, &rel, sources, &self.cache)?;
             return Ok(ThemeFile {
                 name: name.to_string(),
                 text,
@@ -127,7 +132,7 @@ impl Theme {
                     if meta.is_dir() {
                         stack.push(p);
                     } else if let Ok(rel) = p.strip_prefix(&dir) {
-                        let bytes = crate::cache::read_file(&p).map_err(|e| {
+                        let bytes = self.cache.read_file(&p).map_err(|e| {
                             Diagnostic::error(format!("cannot read it: {e}"))
                                 .in_file(p.strip_prefix(&self.root).unwrap_or(&p))
                         })?;

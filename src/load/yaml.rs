@@ -178,25 +178,6 @@ pub fn yaml_key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yaml_tab_indentation_is_located() {
-        let err = parse_yaml::<serde_yaml::Value>("a:\n\tb: 1\n", Path::new("m.yaml")).unwrap_err();
-        assert_eq!(err.span, Some(3..4));
-    }
-
-    #[test]
-    fn deep_flow_collections_are_found_outside_strings_and_comments() {
-        let deep = format!("a: {}", "[".repeat(65));
-        assert_eq!(yaml_too_deep(&deep), Some(3 + 64));
-        let quoted = format!("a: \"{}\" # {}\nb: [1]", "[".repeat(100), "{".repeat(100));
-        assert_eq!(yaml_too_deep(&quoted), None);
-    }
-}
-
 /// Convert YAML to JSON values (keys become strings, tags are dropped).
 pub fn yaml_to_json(v: serde_yaml::Value) -> Value {
     match v {
@@ -249,4 +230,23 @@ pub fn find_template(file_text: &str, template: &str) -> usize {
     // Folded YAML scalars rewrap lines: fall back to a prefix.
     let prefix: String = first.chars().take(24).collect();
     file_text.find(&prefix).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_tab_indentation_is_located() {
+        let err = parse_yaml::<serde_yaml::Value>("a:\n\tb: 1\n", Path::new("m.yaml")).unwrap_err();
+        assert_eq!(err.span, Some(3..4));
+    }
+
+    #[test]
+    fn deep_flow_collections_are_found_outside_strings_and_comments() {
+        let deep = format!("a: {}", "[".repeat(65));
+        assert_eq!(yaml_too_deep(&deep), Some(3 + 64));
+        let quoted = format!("a: \"{}\" # {}\nb: [1]", "[".repeat(100), "{".repeat(100));
+        assert_eq!(yaml_too_deep(&quoted), None);
+    }
 }

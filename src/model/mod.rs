@@ -355,6 +355,19 @@ impl Document {
             visit_blocks(n, f);
         }
     }
+
+    /// The generated figures, as (site path, SVG), in reading order.
+    pub fn svg_figures(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.visit(&mut |b| {
+            if let Block::Figure(f) = b {
+                if let FigureBody::Svg { svg, file } = &f.body {
+                    out.push((file.clone(), svg.clone()));
+                }
+            }
+        });
+        out
+    }
 }
 
 impl Inline {

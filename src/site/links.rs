@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use url::Url;
 
 use crate::diag::{line_col, Diagnostic, Diagnostics};
-use crate::site::output::OutFile;
+use crate::render::OutFile;
 
 /// An attribute of a start tag, as found in the HTML text.
 #[derive(Debug)]
@@ -248,7 +248,7 @@ pub fn check(files: &[OutFile], base: &Url) -> Diagnostics {
             ids.insert(&f.path, page_ids);
             found.push((f, text, links));
         } else if f.path.ends_with(".css") {
-            let links = crate::site::fingerprint::css_refs(text)
+            let links = crate::render::html::fingerprint::css_refs(text)
                 .into_iter()
                 .map(|r| Link {
                     url: r.url,

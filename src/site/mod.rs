@@ -1,5 +1,4 @@
 //! The site on disk: output folders, hashed names, link checks.
 
-pub mod fingerprint;
 pub mod links;
 pub mod output;

@@ -5,22 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-
-#[derive(Clone)]
-pub struct OutFile {
-    /// Path inside the output folder, with forward slashes.
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
-
-impl OutFile {
-    pub fn new(path: &str, bytes: Vec<u8>) -> Self {
-        OutFile {
-            path: path.to_string(),
-            bytes,
-        }
-    }
-}
+use crate::render::OutFile;
 
 fn absolute(p: &Path) -> PathBuf {
     let p = if p.is_absolute() {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::diag::Diagnostic;
-use crate::site::output::OutFile;
+use crate::render::OutFile;
 
 /// The git repository holding the project.
 pub struct Repo {

@@ -1,28 +1,78 @@
 //! `galley publish`: a clean build for a static host, with absolute URLs
 //! from the base URL, content-hashed asset names, `.nojekyll`,
 //! `sitemap.xml`, and every internal link and anchor verified — then
-//! written to a folder or committed as the tree of a git branch. Nothing is
-//! written unless all of that succeeds.
+//! written to a folder ([`folder`]) or committed as the tree of a git
+//! branch ([`branch`]). Nothing is written unless all of that succeeds.
 
+pub mod branch;
+pub mod changes;
+pub mod folder;
 pub mod git;
+pub mod host;
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::process::ExitCode;
 
 use url::Url;
 
 use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
 use crate::load::project::{parse_base_url, Project, MANIFEST};
-use crate::pipeline::{self, Naming, Options, VERSION};
-use crate::site::links;
-use crate::site::output::{self, OutFile};
+use crate::pipeline::{Build, Built, Report};
+use crate::render::{Naming, OutFile};
+use crate::site::{links, output};
 use git::Repo;
+pub use host::MARKER;
 
-/// The file that marks a folder as a previous publish, which the next one
-/// may replace.
-pub const MARKER: &str = ".galley-publish";
+#[derive(clap::Args)]
+pub struct Args {
+    /// Project root (default: found from the working directory).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Absolute URL the site is served from, such as
+    /// https://user.github.io/paper/ (default: base_url in manuscript.yaml).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Write the site to this folder (a new or empty one, or a previous
+    /// publish, recognised by its .galley-publish file).
+    #[arg(long, value_name = "PATH")]
+    dir: Option<PathBuf>,
+    /// Commit the site as the whole tree of this branch of the project's git
+    /// repository (created if needed), leaving the working tree and the
+    /// current branch alone. Pushing is up to you.
+    #[arg(long, value_name = "NAME")]
+    branch: Option<String>,
+    /// List the files that would be added, changed and removed; write
+    /// nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let root = match super::find_root(args.root) {
+        Ok(r) => r,
+        Err(m) => return super::usage_error(&m),
+    };
+    let settings = Settings {
+        root,
+        base_url: args.base_url,
+        dir: args.dir,
+        branch: args.branch,
+        dry_run: args.dry_run,
+    };
+    match publish(&settings) {
+        Ok(done) => {
+            super::print_warnings(&done.warnings, &done.sources);
+            for line in &done.lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(Error::Usage(m)) => super::usage_error(&m),
+        Err(Error::Failed(f)) => {
+            super::failed(&f, "publish failed with", "; nothing was published")
+        }
+    }
+}
 
 pub struct Settings {
     pub root: PathBuf,
@@ -68,7 +118,6 @@ pub struct Published {
 
 /// Build, verify and publish the site.
 pub fn publish(s: &Settings) -> Result<Published, Error> {
-    let start = Instant::now();
     // Destinations that cannot be used fail before the build.
     let repo = match &s.branch {
         Some(branch) => {
@@ -84,119 +133,22 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
         (None, Some(_)) => None,
     };
     if let Some(d) = &dir {
-        check_dir(&s.root, d)?;
+        folder::check_dir(&s.root, d)?;
     }
-    let (project, assembled, warnings) = pipeline::check(&s.root)?;
-    let base = base_url(s, &project)?;
-    let opts = Options {
-        root: s.root.clone(),
-        out: dir.clone().unwrap_or_else(|| s.root.join("public")),
-        html: true,
-        pdf: true,
-        force: false,
-        base_url: Some(base.to_string()),
-        emit_typst: None,
-    };
-    let (mut files, report) =
-        pipeline::prepare_checked(&project, &assembled, warnings, &opts, Naming::Hashed, start)?;
-    let pdf = format!("{}.pdf", assembled.doc.slug);
-    files.push(OutFile::new(".nojekyll", Vec::new()));
-    files.push(OutFile::new(MARKER, marker(&base).into_bytes()));
-    files.push(OutFile::new(
-        "sitemap.xml",
-        sitemap(&base, &pdf).into_bytes(),
-    ));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    output::list_outputs(&mut files, &[]);
-    let broken = links::check(&files, &base);
-    if !broken.is_empty() {
-        return Err(Error::Failed(Failure {
-            diags: broken,
-            sources: report.sources,
-        }));
-    }
+    let (files, report, base) = site(s, dir.as_deref())?;
     let mut lines = Vec::new();
+    // A custom domain set on the host (GitHub Pages keeps it in CNAME)
+    // stays set, unless the site has its own.
     let keep_cname = !files.iter().any(|f| f.path == "CNAME");
     // The branch first: a commit that fails leaves the folder untouched too.
     if let (Some(repo), Some(branch)) = (&repo, &s.branch) {
-        let source = repo.source()?;
-        // A custom domain set on the host (GitHub Pages keeps it in CNAME)
-        // stays set.
-        let mut files = files.clone();
-        if keep_cname {
-            if let Some(tip) = repo.tip(branch) {
-                if let Some(id) = repo.tree_files(&tip)?.get("CNAME") {
-                    files.push(OutFile::new("CNAME", repo.blob(id)?));
-                    files.sort_by(|a, b| a.path.cmp(&b.path));
-                }
-            }
-        }
-        if s.dry_run {
-            let ids = repo.blob_ids(&files, false)?;
-            let old = match repo.tip(branch) {
-                Some(tip) => repo.tree_files(&tip)?,
-                None => BTreeMap::new(),
-            };
-            let by_path: BTreeMap<&str, &String> = files
-                .iter()
-                .map(|f| f.path.as_str())
-                .zip(ids.iter())
-                .collect();
-            let changes = diff(&files, &old, |f| by_path[f.path.as_str()].clone());
-            changes.describe(&mut lines, &format!("branch {branch}"));
-        } else {
-            let message = commit_message(&source, &base);
-            match repo.commit_site(branch, &files, &message)? {
-                git::Outcome::Committed { commit, parent } => {
-                    lines.push(format!(
-                        "committed {} to {branch}{} for {base}: the site built from {}",
-                        short(&commit),
-                        if parent.is_none() {
-                            " (new branch)"
-                        } else {
-                            ""
-                        },
-                        source.describe()
-                    ));
-                    lines.push(format!("push it with: git push origin {branch}"));
-                }
-                git::Outcome::Unchanged { commit } => lines.push(format!(
-                    "{branch} already holds this site (commit {}); nothing committed",
-                    short(&commit)
-                )),
-            }
-        }
-        if source.dirty {
-            lines.push(format!(
-                "note: the project has uncommitted changes; the site is marked as built from {}",
-                source.describe()
-            ));
-        }
+        let to = branch::Branch { repo, name: branch };
+        to.publish(&files, &base, keep_cname, s.dry_run, &mut lines)?;
     }
     if let Some(d) = &dir {
         let inputs = report.sources.iter().map(|(p, _)| p.as_path());
         output::check_no_sources(&s.root, d, inputs)?;
-        if s.dry_run {
-            let mut old = dir_files(d)?;
-            if keep_cname {
-                // Kept by the publish, like .git.
-                old.remove("CNAME");
-            }
-            let changes = diff(&files, &old, |f| f.bytes.clone());
-            changes.describe(&mut lines, &d.display().to_string());
-        } else {
-            let carry: &[&str] = if keep_cname {
-                &[".git", "CNAME"]
-            } else {
-                &[".git"]
-            };
-            output::write_atomically_carrying(d, &files, false, carry)?;
-            lines.push(format!(
-                "published {} files to {} for {base}",
-                files.len(),
-                d.display()
-            ));
-        }
+        folder::publish(d, &files, &base, keep_cname, s.dry_run, &mut lines)?;
     }
     Ok(Published {
         warnings: report.warnings,
@@ -205,8 +157,29 @@ pub fn publish(s: &Settings) -> Result<Published, Error> {
     })
 }
 
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
+/// The site for a host: a clean build with content-hashed names and
+/// absolute URLs, the host's files, and every internal link verified.
+fn site(s: &Settings, dir: Option<&Path>) -> Result<(Vec<OutFile>, Report, Url), Error> {
+    let mut build = Build::new(s.root.clone());
+    if let Some(d) = dir {
+        build.out = d.to_path_buf();
+    }
+    build.naming = Naming::Hashed;
+    let checked = build.check()?;
+    let base = base_url(s, &checked.project)?;
+    build.base_url = Some(base.to_string());
+    let pdf = format!("{}.pdf", checked.assembled.doc.slug);
+    let Built { mut files, report } = build.complete(checked)?;
+    host::add_files(&mut files, &base, &pdf);
+    output::list_outputs(&mut files, &[]);
+    let broken = links::check(&files, &base);
+    if !broken.is_empty() {
+        return Err(Error::Failed(Failure {
+            diags: broken,
+            sources: report.sources,
+        }));
+    }
+    Ok((files, report, base))
 }
 
 /// The base URL from the command line or manuscript.yaml (checked when the
@@ -221,178 +194,6 @@ fn base_url(s: &Settings, project: &Project) -> Result<Url, Error> {
         None => Err(Error::Usage(format!(
             "publish needs the address the site will be served from, for its canonical URL, metadata and sitemap: pass --base-url URL (such as https://user.github.io/paper/) or set base_url in {MANIFEST}"
         ))),
-    }
-}
-
-/// `.galley-publish`: what wrote the folder, and for which address.
-fn marker(base: &Url) -> String {
-    format!(
-        "This folder is a site written by `galley publish` (galley {VERSION}) for {base}.\n\
-         The next publish to it replaces everything in it but .git.\n"
-    )
-}
-
-/// sitemap.xml: the article and its PDF, by absolute URL.
-fn sitemap(base: &Url, pdf: &str) -> String {
-    let mut s = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for loc in [base.to_string(), format!("{base}{pdf}")] {
-        let _ = writeln!(
-            s,
-            "  <url><loc>{}</loc></url>",
-            crate::render::html::esc(&loc)
-        );
-    }
-    s.push_str("</urlset>\n");
-    s
-}
-
-fn commit_message(source: &git::Source, base: &Url) -> String {
-    format!(
-        "Publish the site built from {}\n\n\
-         Built by galley {VERSION} for {base}.\n",
-        source.describe()
-    )
-}
-
-/// Refuse a folder whose replacement would destroy something that is not a
-/// previous galley output: it must be new, empty, hold exactly what its
-/// manifest.json lists (besides `.git` and `CNAME`, which are kept), or be
-/// marked for publishing by the user (an empty [`MARKER`] file).
-fn check_dir(root: &Path, dir: &Path) -> Result<(), Diagnostic> {
-    output::check_out_dir(root, dir, true)?;
-    if std::fs::symlink_metadata(dir).is_err() {
-        return Ok(());
-    }
-    let refuse =
-        |why: &str| Diagnostic::error(format!("refusing to publish to {}: {why}", dir.display()));
-    if !dir.is_dir() {
-        return Err(refuse("it is not a folder"));
-    }
-    if dir.join(MANIFEST).exists() {
-        return Err(refuse("it holds a manuscript project"));
-    }
-    let marker = std::fs::read(dir.join(MARKER)).ok();
-    // The user's own marker: "replace everything here but .git".
-    if marker.as_ref().is_some_and(|m| m.trim_ascii().is_empty()) {
-        return Ok(());
-    }
-    if marker.is_none() && dir.join(".git").exists() {
-        return Err(refuse(&format!(
-            "it holds .git and is not a previous publish (no {MARKER} file); if it is a checkout of your pages repository, create an empty {MARKER} in it and galley will replace everything in it but .git"
-        )));
-    }
-    // A folder reached through a symbolic link is the folder it names.
-    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    match output::in_the_way(&real, &[".git", "CNAME"])? {
-        None => Ok(()),
-        Some(file) => Err(refuse(&format!(
-            "it holds {file}, which no galley build wrote (a folder is replaced only when it is empty or holds exactly a previous galley output, every file listed in its {}); choose a new or empty folder",
-            output::MANIFEST_FILE
-        ))),
-    }
-}
-
-/// Every file under `dir` (path with forward slashes → bytes), leaving out
-/// `.git`.
-fn dir_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostic> {
-    let mut out = BTreeMap::new();
-    if !dir.is_dir() {
-        return Ok(out);
-    }
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let rd = std::fs::read_dir(&d)
-            .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", d.display())))?;
-        for e in rd.flatten() {
-            let p = e.path();
-            if p == dir.join(".git") {
-                continue;
-            }
-            let ft = e
-                .file_type()
-                .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", p.display())))?;
-            let Ok(rel) = p.strip_prefix(dir) else {
-                continue;
-            };
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            if ft.is_dir() {
-                stack.push(p);
-            } else if ft.is_symlink() {
-                // The publish replaces the link, never what it points at.
-                let target = std::fs::read_link(&p).unwrap_or_default();
-                let mut bytes = b"symbolic link to ".to_vec();
-                bytes.extend_from_slice(target.as_os_str().as_encoded_bytes());
-                out.insert(rel, bytes);
-            } else if !ft.is_file() {
-                // A FIFO or socket: listed, never opened (it would block).
-                out.insert(rel, b"not a regular file".to_vec());
-            } else {
-                let bytes = std::fs::read(&p)
-                    .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", p.display())))?;
-                out.insert(rel, bytes);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Files a publish adds, changes and removes.
-struct Changes {
-    add: Vec<String>,
-    change: Vec<String>,
-    remove: Vec<String>,
-}
-
-fn diff<T: PartialEq>(
-    files: &[OutFile],
-    old: &BTreeMap<String, T>,
-    key: impl Fn(&OutFile) -> T,
-) -> Changes {
-    let mut c = Changes {
-        add: Vec::new(),
-        change: Vec::new(),
-        remove: Vec::new(),
-    };
-    for f in files {
-        match old.get(&f.path) {
-            None => c.add.push(f.path.clone()),
-            Some(v) if *v != key(f) => c.change.push(f.path.clone()),
-            Some(_) => {}
-        }
-    }
-    let new: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    c.remove = old
-        .keys()
-        .filter(|k| !new.contains(k.as_str()))
-        .cloned()
-        .collect();
-    c
-}
-
-impl Changes {
-    fn describe(&self, lines: &mut Vec<String>, place: &str) {
-        for (word, list) in [
-            ("add", &self.add),
-            ("change", &self.change),
-            ("remove", &self.remove),
-        ] {
-            for p in list {
-                lines.push(format!("{word:<7} {p}"));
-            }
-        }
-        if self.add.is_empty() && self.change.is_empty() && self.remove.is_empty() {
-            lines.push(format!("dry run: nothing would change in {place}"));
-        } else {
-            lines.push(format!(
-                "dry run: {} to add, {} to change, {} to remove in {place}; nothing was written",
-                self.add.len(),
-                self.change.len(),
-                self.remove.len()
-            ));
-        }
     }
 }
 
@@ -415,13 +216,5 @@ mod tests {
         assert!(parse_base_url("u.github.io/paper").is_err());
         assert!(parse_base_url("ftp://example.org/").is_err());
         assert!(parse_base_url("https://example.org/?a=1").is_err());
-    }
-
-    #[test]
-    fn sitemap_lists_the_article_and_the_pdf() {
-        let base = parse_base_url("https://u.github.io/paper/").unwrap();
-        let s = sitemap(&base, "a&b.pdf");
-        assert!(s.contains("<loc>https://u.github.io/paper/</loc>"));
-        assert!(s.contains("<loc>https://u.github.io/paper/a&amp;b.pdf</loc>"));
     }
 }

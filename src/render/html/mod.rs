@@ -1,6 +1,9 @@
 //! The HTML renderer: document model to the site's index.html, through the
 //! theme's Tera page template.
 
+pub mod fingerprint;
+pub mod site;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 

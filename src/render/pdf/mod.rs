@@ -3,6 +3,7 @@
 //! figures and images read and checked by galley), with embedded fonts and a
 //! fixed date, so the PDF is the same on every machine.
 
+pub mod renderer;
 pub mod typeset;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::load::project::PdfConformance;
 
 /// Fonts and the standard library, built once per process.
 struct Shared {
@@ -236,20 +238,19 @@ pub fn compile(world: &GalleyWorld) -> Result<(PagedDocument, Diagnostics), Diag
     }
 }
 
-/// Export a laid-out document. `standard`: "ua-1", "a-2b", "a-3b" or
-/// "none".
+/// Export a laid-out document, claiming conformance to `standard`.
 pub fn export(
     world: &GalleyWorld,
     doc: &PagedDocument,
     ident: &str,
     creator: &str,
-    standard: &str,
+    standard: PdfConformance,
 ) -> Result<Vec<u8>, Diagnostics> {
     let list: Vec<PdfStandard> = match standard {
-        "ua-1" => vec![PdfStandard::Ua_1],
-        "a-2b" => vec![PdfStandard::A_2b],
-        "a-3b" => vec![PdfStandard::A_3b],
-        _ => vec![],
+        PdfConformance::Ua1 => vec![PdfStandard::Ua_1],
+        PdfConformance::A2b => vec![PdfStandard::A_2b],
+        PdfConformance::A3b => vec![PdfStandard::A_3b],
+        PdfConformance::None => vec![],
     };
     let standards = PdfStandards::new(&list).map_err(|e| {
         Diagnostics::from(Diagnostic::error(format!("PDF standard: {}", e.message())))
@@ -271,7 +272,7 @@ pub fn render(
     world: &GalleyWorld,
     ident: &str,
     creator: &str,
-    standard: &str,
+    standard: PdfConformance,
 ) -> Result<PdfOutput, Diagnostics> {
     let started = std::time::Instant::now();
     let (doc, warnings) = compile(world)?;

@@ -211,6 +211,10 @@ fn relative(from: &str, to: &str) -> String {
     out.join("/")
 }
 
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,8 +277,4 @@ mod tests {
         );
         assert_eq!(join("a.css", "../x"), None);
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

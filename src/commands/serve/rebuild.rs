@@ -1,0 +1,304 @@
+//! Rebuilding while serving: gather the watcher's events, rebuild the
+//! site and publish it, then the PDF; a failed rebuild keeps the last good
+//! build served and shows the error over it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+use notify::event::ModifyKind;
+use notify::{EventKind, RecursiveMode, Watcher};
+use sha2::{Digest, Sha256};
+
+use super::live::{Notice, Shared};
+use super::watch::{relevant, Events, MAX_GATHER, QUIET, WATCHED};
+#[cfg(doc)]
+use crate::cache::Cache;
+use crate::diag;
+use crate::pipeline::Build;
+use crate::render::{Format, OutFile};
+/// The rebuild thread's state: the build it keeps (cache and renderers),
+/// the served site it updates, and what it watches.
+pub struct Builder {
+    build: Build,
+    shared: Arc<Shared>,
+    watcher: notify::RecommendedWatcher,
+    /// The canonical project root.
+    root: PathBuf,
+    /// Every file the last good build read (absolute).
+    inputs: HashSet<PathBuf>,
+    /// Folders outside the watched ones that hold inputs, watched too.
+    extra_dirs: HashSet<PathBuf>,
+    /// Set by the watcher when the sources change; cancels the templates
+    /// of the rebuild that is running.
+    superseded: Arc<AtomicBool>,
+    /// The last rebuild was superseded: rebuild even if the events that
+    /// follow look irrelevant.
+    retry: bool,
+}
+
+impl Builder {
+    pub fn new(
+        build: Build,
+        shared: Arc<Shared>,
+        watcher: notify::RecommendedWatcher,
+        superseded: Arc<AtomicBool>,
+    ) -> Builder {
+        Builder {
+            root: build.root.clone(),
+            build,
+            shared,
+            watcher,
+            inputs: HashSet::new(),
+            extra_dirs: HashSet::new(),
+            superseded,
+            retry: false,
+        }
+    }
+
+    /// Rebuild on every relevant change, until the watcher stops.
+    pub fn run(&mut self, rx: &Events) {
+        loop {
+            let Ok(first) = rx.recv() else { return };
+            let mut wanted = self.take(first);
+            let started = Instant::now();
+            loop {
+                match rx.recv_timeout(QUIET) {
+                    Ok(ev) => wanted |= self.take(ev),
+                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+                if started.elapsed() > MAX_GATHER {
+                    break;
+                }
+            }
+            if wanted || self.retry {
+                self.rebuild_guarded();
+            }
+        }
+    }
+
+    /// Note one watcher event; true when it asks for a rebuild.
+    fn take(&mut self, ev: notify::Result<notify::Event>) -> bool {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                eprintln!("warning: file watching: {e}");
+                return true;
+            }
+        };
+        // A watched folder created (or moved in) after the start. Only on
+        // those events: adding a watch opens the folders, which is an event.
+        let created = matches!(
+            ev.kind,
+            EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_))
+        );
+        for p in ev.paths.iter().filter(|_| created) {
+            let top_level = p.parent() == Some(self.root.as_path());
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if top_level && WATCHED.contains(&name) && p.is_dir() {
+                let _ = self.watcher.watch(p, RecursiveMode::Recursive);
+            }
+        }
+        let wanted = relevant(&ev, &self.root, &self.inputs);
+        if std::env::var_os("GALLEY_SERVE_DEBUG").is_some() {
+            eprintln!(
+                "[serve] event {:?} {:?} relevant={wanted}",
+                ev.kind, ev.paths
+            );
+        }
+        if wanted {
+            // Read these again even if their size and times look unchanged.
+            for p in &ev.paths {
+                self.build.cache().touch(p);
+            }
+        }
+        wanted
+    }
+
+    /// Watch the folders of inputs that live outside the watched folders
+    /// (a bibliography or style named in manuscript.yaml).
+    fn watch_inputs(&mut self, sources: &crate::diag::SourceMap) {
+        self.inputs = sources.iter().map(|(p, _)| self.root.join(p)).collect();
+        let outside: Vec<PathBuf> = self
+            .inputs
+            .iter()
+            .filter_map(|p| {
+                let rel = p.strip_prefix(&self.root).ok()?;
+                let top = rel.components().next()?.as_os_str().to_str()?;
+                let dir = p.parent()?;
+                (!WATCHED.contains(&top) && dir != self.root).then(|| dir.to_path_buf())
+            })
+            .collect();
+        for dir in outside {
+            if self.extra_dirs.insert(dir.clone()) {
+                let _ = self.watcher.watch(&dir, RecursiveMode::NonRecursive);
+            }
+        }
+    }
+
+    /// A rebuild that cannot take the server down: a panic (a bug) is
+    /// reported like a failed build and the next edit rebuilds again.
+    pub fn rebuild_guarded(&mut self) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.rebuild()));
+        if outcome.is_err() {
+            // The PDF renderer's Typst world may be half-updated: start
+            // it afresh.
+            self.build.restart_renderers();
+            self.build.cache().take_stats();
+            let text =
+                "galley crashed while rebuilding (a bug in galley; the terminal shows where). \
+                        Still serving the last good build; the next save rebuilds."
+                    .to_string();
+            eprintln!("[serve] {text}");
+            let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+            live.error = Some(text.clone());
+            drop(live);
+            self.shared.notify(Notice::Failed(text));
+        }
+    }
+
+    /// Rebuild the site, publish it, then the PDF.
+    fn rebuild(&mut self) {
+        let started = Instant::now();
+        self.superseded.store(false, Ordering::SeqCst);
+        self.retry = false;
+        crate::assemble::sandbox::set_cancel(Some(self.superseded.clone()));
+        let cache = self.build.cache().clone();
+        let site = self.build.check().and_then(|checked| {
+            let site = self.build.render(&checked, &[Format::Site])?;
+            Ok((checked, site))
+        });
+        let (checked, site) = match site {
+            Ok(s) => s,
+            Err(f) => {
+                if self.superseded.load(Ordering::SeqCst) && is_cancelled(&f) {
+                    // A newer edit came in: build that instead.
+                    eprintln!("[serve] rebuild superseded by a newer edit");
+                    self.retry = true;
+                    cache.take_stats();
+                    return;
+                }
+                self.failed(&f);
+                cache.sweep();
+                return;
+            }
+        };
+        let report = &site.report;
+        self.watch_inputs(&report.sources);
+        if !report.warnings.is_empty() {
+            diag::emit(&report.warnings, &report.sources);
+        }
+        let site_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let reuse = reuse_summary(&cache.take_stats());
+        let pdf_file = format!("{}.pdf", checked.assembled.doc.slug);
+        match self.publish_site(&site.files, &pdf_file) {
+            Some(g) => eprintln!("[serve] site {g} ready in {site_ms:.0} ms ({reuse})"),
+            None => eprintln!("[serve] rebuilt in {site_ms:.0} ms: nothing changed ({reuse})"),
+        }
+
+        let pdf_started = Instant::now();
+        let pdf = self.build.render(&checked, &[Format::Pdf]);
+        cache.sweep();
+        let pdf = match pdf {
+            Ok(pdf) => pdf,
+            Err(f) => return self.failed(&f),
+        };
+        let (unchanged, summary) = match pdf.report.made.first() {
+            Some((_, unchanged, summary)) => (*unchanged, summary.clone().unwrap_or_default()),
+            None => (false, String::new()),
+        };
+        if unchanged {
+            // Nothing the PDF is made of changed (a style sheet, a data
+            // export): the PDF served is this build's.
+            let g = self.shared.live.lock().map_or(0, |l| l.generation);
+            self.shared.notify(Notice::Pdf(g));
+            eprintln!("[serve] PDF of site {g} unchanged");
+            return;
+        }
+        let Some(file) = pdf.files.into_iter().find(|f| f.path == pdf_file) else {
+            return;
+        };
+        let pdf_ms = pdf_started.elapsed().as_secs_f64() * 1000.0;
+        let g = self.publish_pdf(&pdf_file, file.bytes);
+        eprintln!("[serve] PDF of site {g} ready in {pdf_ms:.0} ms ({summary})");
+    }
+
+    /// Report a failed rebuild. The cache keeps the last good build's
+    /// results over one failed generation (see [`Cache::sweep`]).
+    fn failed(&self, f: &diag::Failure) {
+        self.build.cache().take_stats();
+        diag::emit(&f.diags, &f.sources);
+        let text = diag::render_plain(&f.diags, &f.sources);
+        eprintln!("[serve] build failed; still serving the last good build");
+        let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.error = Some(text.clone());
+        drop(live);
+        self.shared.notify(Notice::Failed(text));
+    }
+
+    /// Serve a new site (keeping the previous PDF until the new one is
+    /// ready). Returns the new generation, or None when nothing changed.
+    fn publish_site(&self, site: &[OutFile], pdf_file: &str) -> Option<u64> {
+        let mut h = Sha256::new();
+        for f in site {
+            h.update((f.path.len() as u64).to_le_bytes());
+            h.update(f.path.as_bytes());
+            h.update((f.bytes.len() as u64).to_le_bytes());
+            h.update(&f.bytes);
+        }
+        let digest: [u8; 32] = h.finalize().into();
+        let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        if digest == live.digest && live.error.is_none() {
+            return None;
+        }
+        let mut files: HashMap<String, Arc<Vec<u8>>> = site
+            .iter()
+            .map(|f| (f.path.clone(), Arc::new(f.bytes.clone())))
+            .collect();
+        if let Some(pdf) = live.files.get(pdf_file) {
+            files.insert(pdf_file.to_string(), pdf.clone());
+        }
+        live.files = Arc::new(files);
+        live.digest = digest;
+        live.error = None;
+        live.generation += 1;
+        let g = live.generation;
+        drop(live);
+        self.shared.notify(Notice::Reload(g));
+        Some(g)
+    }
+
+    fn publish_pdf(&self, name: &str, bytes: Vec<u8>) -> u64 {
+        let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files = (*live.files).clone();
+        files.insert(name.to_string(), Arc::new(bytes));
+        live.files = Arc::new(files);
+        let g = live.generation;
+        drop(live);
+        self.shared.notify(Notice::Pdf(g));
+        g
+    }
+}
+
+/// Did this build stop because a newer edit cancelled it?
+fn is_cancelled(f: &diag::Failure) -> bool {
+    f.diags
+        .0
+        .iter()
+        .any(|d| d.message.contains(crate::assemble::sandbox::CANCELLED))
+}
+
+/// "reused: 8 of 9 markdown, ..." from the memo statistics.
+fn reuse_summary(stats: &[(&'static str, usize, usize)]) -> String {
+    if stats.is_empty() {
+        return "first build".to_string();
+    }
+    let parts: Vec<String> = stats
+        .iter()
+        .map(|(kind, hit, miss)| format!("{kind} {hit}/{}", hit + miss))
+        .collect();
+    format!("reused: {}", parts.join(", "))
+}

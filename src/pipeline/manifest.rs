@@ -1,0 +1,34 @@
+//! manifest.json: the tool's version, a hash of every input (text
+//! sources, images, the project's theme assets), and (added when written)
+//! the list of output files.
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::diag::SourceMap;
+use crate::load::theme::Asset;
+use crate::render::html::fingerprint::hex;
+
+pub fn manifest(sources: &SourceMap, images: &[(String, Vec<u8>)], assets: &[Asset]) -> String {
+    let mut all: Vec<(String, &[u8])> = sources
+        .iter()
+        .filter(|(p, _)| !p.to_string_lossy().starts_with('<'))
+        .map(|(p, text)| (p.to_string_lossy().replace('\\', "/"), text.as_bytes()))
+        .collect();
+    all.extend(images.iter().map(|(p, b)| (p.clone(), b.as_slice())));
+    all.extend(
+        assets
+            .iter()
+            .filter_map(|a| a.origin.as_ref().map(|o| (o.clone(), a.bytes.as_slice()))),
+    );
+    all.sort();
+    all.dedup_by(|a, b| a.0 == b.0);
+    let inputs: Vec<Value> = all
+        .iter()
+        .map(|(p, bytes)| json!({"path": p, "sha256": hex(&Sha256::digest(bytes))}))
+        .collect();
+    let v = json!({"generator": "galley", "version": crate::VERSION, "inputs": inputs});
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}

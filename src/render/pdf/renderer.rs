@@ -1,0 +1,181 @@
+//! The PDF renderer: the document typeset as Typst source
+//! ([`super::typeset`]) with the theme's template, figures and images, laid
+//! out and exported by Typst ([`super::GalleyWorld`]).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::{typeset, GalleyWorld, InFile};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::load::project::{PdfConformance, Project};
+use crate::render::{Job, OutFile, Rendered, Renderer};
+
+/// The Typst version galley typesets with (the `typst` crate's).
+pub const TYPST_VERSION: &str = "0.15.1";
+
+/// The PDF. A renderer that is [`Pdf::kept`] between builds (`serve`)
+/// keeps its Typst world, so a rebuild lays out only what changed, and
+/// gives back the last PDF when nothing it is made of changed.
+#[derive(Default)]
+pub struct Pdf {
+    keep: bool,
+    /// This build's world, from [`Renderer::prepare`].
+    next: Option<GalleyWorld>,
+    /// The world kept from the last build.
+    world: Option<GalleyWorld>,
+    /// The last PDF made, and the digest of what it was made of.
+    last: Option<([u8; 32], Vec<u8>, usize)>,
+}
+
+impl Pdf {
+    /// A renderer for one build.
+    pub fn new() -> Pdf {
+        Pdf::default()
+    }
+
+    /// A renderer kept between builds, reusing its work.
+    pub fn kept() -> Pdf {
+        Pdf {
+            keep: true,
+            ..Pdf::default()
+        }
+    }
+}
+
+impl Renderer for Pdf {
+    fn name(&self) -> &'static str {
+        "PDF"
+    }
+
+    fn main_file(&self, slug: &str) -> Option<String> {
+        Some(format!("{slug}.pdf"))
+    }
+
+    fn prepare(&mut self, job: &Job, sources: &mut SourceMap) -> Result<(), Diagnostics> {
+        self.next = Some(world(job, sources)?);
+        Ok(())
+    }
+
+    fn render(&mut self, job: &Job, _sources: &mut SourceMap) -> Result<Rendered, Diagnostics> {
+        let next = self
+            .next
+            .take()
+            .ok_or_else(|| Diagnostic::error("internal: the PDF was not prepared"))?;
+        let doc = &job.assembled.doc;
+        let file = format!("{}.pdf", doc.slug);
+        // The file name too: a new slug needs the PDF under its new name.
+        let digest = crate::cache::key(&[&next.digest(), file.as_bytes()]);
+        if let Some((_, bytes, pages)) = self.last.as_ref().filter(|l| l.0 == digest) {
+            return Ok(Rendered {
+                files: vec![OutFile::new(&file, bytes.clone())],
+                unchanged: true,
+                summary: Some(pages_text(*pages)),
+                ..Rendered::default()
+            });
+        }
+        let world = match self.world.as_mut().filter(|_| self.keep) {
+            Some(w) => {
+                w.update(next);
+                w
+            }
+            None => self.world.insert(next),
+        };
+        let result = super::render(world, &doc.slug, &creator(), standard(job.project));
+        if self.keep {
+            // Typst's cache keeps results for a few compilations only.
+            typst::comemo::evict(10);
+        } else {
+            self.world = None;
+        }
+        let out = match result {
+            Ok(out) => out,
+            Err(d) => {
+                self.last = None;
+                let a = job.assembled;
+                return Err(crate::load::images::locate_errors(
+                    d,
+                    &a.images,
+                    &a.image_refs,
+                ));
+            }
+        };
+        if self.keep {
+            self.last = Some((digest, out.bytes.clone(), out.pages));
+        }
+        Ok(Rendered {
+            files: vec![OutFile::new(&file, out.bytes)],
+            warnings: out.warnings,
+            timings: vec![
+                ("  PDF: Typst layout", out.compile_seconds),
+                ("  PDF: export", out.export_seconds),
+            ],
+            unchanged: false,
+            summary: Some(pages_text(out.pages)),
+        })
+    }
+}
+
+/// The PDF's Creator: galley's version and Typst's.
+pub fn creator() -> String {
+    format!("galley {} (Typst {TYPST_VERSION})", crate::VERSION)
+}
+
+fn pages_text(n: usize) -> String {
+    format!("{n} pages")
+}
+
+fn standard(project: &Project) -> PdfConformance {
+    project
+        .meta
+        .pdf
+        .as_ref()
+        .and_then(|p| p.standard)
+        .unwrap_or(PdfConformance::Ua1)
+}
+
+/// The Typst world for the document: generated source, theme template,
+/// figures and images.
+pub fn world(job: &Job, sources: &mut SourceMap) -> Result<GalleyWorld, Diagnostics> {
+    let doc = &job.assembled.doc;
+    // Every Typst file of the theme, so templates can import one another.
+    let mut files = Vec::new();
+    for name in job.theme.names("typst", ".typ") {
+        let file = job.theme.get(&name, sources).map_err(Diagnostics::from)?;
+        files.push(InFile {
+            vpath: format!("/theme/{name}"),
+            bytes: file.text.into_bytes(),
+            origin: file.origin,
+        });
+    }
+    for (path, svg) in doc.svg_figures() {
+        files.push(InFile {
+            vpath: format!("/{path}"),
+            bytes: svg.into_bytes(),
+            origin: PathBuf::from(path),
+        });
+    }
+    let mut images = HashMap::new();
+    for (img, bytes) in job.images {
+        let src = img.strip_prefix("manuscript/").unwrap_or(img).to_string();
+        let vpath = format!("/images/{src}");
+        images.insert(src, vpath.clone());
+        files.push(InFile {
+            vpath,
+            bytes: bytes.clone(),
+            origin: PathBuf::from(img),
+        });
+    }
+    let spec = job.project.meta.pdf.clone().unwrap_or_default();
+    let main = typeset::main_source(
+        doc,
+        &images,
+        spec.paper.as_deref().unwrap_or("a4"),
+        spec.font_size.unwrap_or(10.0),
+        spec.columns.unwrap_or(1).max(1),
+        &format!("galley {}", crate::VERSION),
+    );
+    if let Some(dir) = job.emit_typst {
+        super::emit_typst(dir, &main, &files).map_err(Diagnostics::from)?;
+    }
+    GalleyWorld::new(main, files, typeset::document_date(doc)).map_err(Diagnostics::from)
+}
