@@ -17,12 +17,12 @@ use galley::assemble::cite;
 use galley::assemble::document::{self, Assembled};
 use galley::assemble::markdown::{self, Sink};
 use galley::assemble::template::{self, Origin};
+use galley::cache::Cache;
 use galley::diag::SourceMap;
+use galley::load::project::PdfConformance;
 use galley::load::project::Project;
 use galley::load::theme::Theme;
 use galley::model::{Block, CiteItem, CiteMode, Heading, Inline};
-use galley::cache::Cache;
-use galley::load::project::PdfConformance;
 use galley::render::{html, Job, Naming};
 
 fn main() {
@@ -44,8 +44,9 @@ fn assembled(p: &Project) -> Assembled {
 /// The sections' Tera context, as the build makes it.
 fn context(p: &Project) -> tera::Context {
     let mut sources = SourceMap::default();
-    let style = cite::load_style(p, &mut sources).unwrap();
-    let bib = cite::load(p, &style).unwrap_or_else(|_| panic!("bibliography"));
+    let style = galley::load::style::load_style(p, &mut sources).unwrap();
+    let bib =
+        galley::load::bibliography::load(p, &style).unwrap_or_else(|_| panic!("bibliography"));
     let mut ctx = tera::Context::new();
     ctx.insert("data", &p.data);
     ctx.insert("meta", &p.meta_value);
@@ -159,7 +160,7 @@ fn citations(b: divan::Bencher) {
     let p = project();
     let a = assembled(&p);
     let mut sources = SourceMap::default();
-    let style = cite::load_style(&p, &mut sources).unwrap();
+    let style = galley::load::style::load_style(&p, &mut sources).unwrap();
     b.with_inputs(|| a.doc.clone())
         .bench_local_refs(|doc| cite::resolve(doc, &a.bibliography, &style, &Cache::off()));
 }
@@ -217,5 +218,7 @@ fn pdf_export(b: divan::Bencher) {
     let a = assembled(&p);
     let w = world(&p, &a);
     let (doc, _) = galley::render::pdf::compile(&w).unwrap_or_else(|_| panic!("compile"));
-    b.bench_local(|| galley::render::pdf::export(&w, &doc, "paper", "galley", PdfConformance::Ua1).unwrap());
+    b.bench_local(|| {
+        galley::render::pdf::export(&w, &doc, "paper", "galley", PdfConformance::Ua1).unwrap()
+    });
 }

@@ -30,8 +30,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 path,
                 text: text.to_string(),
             };
-            galley::assemble::cite::parse_file_uncached(&file).err().map(located)
+            galley::load::bibliography::parse_file_uncached(&file).err().map(located)
         }
-        _ => galley::assemble::cite::parse_style(text, Path::new("s.csl")).err().map(located),
+        _ => galley::load::style::parse_style(text, Path::new("s.csl")).err().map(located),
     };
 });

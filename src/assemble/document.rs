@@ -8,16 +8,18 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tera::{Context, Tera};
 
-use crate::assemble::cite::{self, Bibliography};
+use crate::assemble::cite;
 use crate::assemble::markdown::{self, Sink};
 use crate::assemble::math;
 use crate::assemble::template::{self, Origin};
 use crate::diag::nearest;
 use crate::diag::{line_col, offset_of, Diagnostic, Diagnostics, Failure, SourceMap};
 use crate::figures::prisma;
+use crate::load::bibliography::{self, Bibliography};
 use crate::load::project::{
     resolve_inside, AbstractSpec, JournalSpec, LicenseSpec, Project, MANIFEST,
 };
+use crate::load::style;
 use crate::load::tables::{self, LoadedSpec};
 use crate::load::yaml::find_template;
 use crate::model::ids::{is_file_id, slugify};
@@ -41,11 +43,11 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     let mut sources = project.sources.clone();
     let fail = |diags: Diagnostics, sources: SourceMap| Failure { diags, sources };
 
-    let style = match cite::load_style(project, &mut sources) {
+    let style = match style::load_style(project, &mut sources) {
         Ok(s) => s,
         Err(d) => return Err(fail(d.into(), sources)),
     };
-    let bib = match cite::load(project, &style) {
+    let bib = match bibliography::load(project, &style) {
         Ok(b) => b,
         Err(d) => return Err(fail(d, sources)),
     };
@@ -1341,6 +1343,43 @@ fn unclosed_fence(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The paper's citations and references, resolved on one thread and in
+    /// parallel chunks.
+    fn paper_resolved(chunks: usize) -> Document {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = Project::load(root, &crate::cache::Cache::off())
+            .unwrap_or_else(|_| panic!("the paper loads"));
+        let a = assemble(&project).unwrap_or_else(|_| panic!("assembles"));
+        let mut sources = SourceMap::default();
+        let style = crate::load::style::load_style(&project, &mut sources).unwrap();
+        assert!(cite::chunkable(&style));
+        let mut doc = a.doc.clone();
+        cite::resolve_with(&mut doc, &a.bibliography, &style, chunks, &project.cache);
+        doc
+    }
+
+    #[test]
+    fn a_reference_list_in_chunks_is_the_same_as_in_one() {
+        let one = paper_resolved(1);
+        assert_eq!(one.references.len(), 66);
+        let rendered = |d: &Document| {
+            d.citations
+                .iter()
+                .map(|c| format!("{:?}", c.rendered))
+                .collect::<Vec<_>>()
+        };
+        // Even and uneven splits, down to chunks of one or two entries.
+        for n in [2, 3, 7, 40] {
+            let chunked = paper_resolved(n);
+            assert_eq!(
+                format!("{:?}", one.references),
+                format!("{:?}", chunked.references),
+                "{n} chunks"
+            );
+            assert_eq!(rendered(&one), rendered(&chunked), "{n} chunks");
+        }
+    }
 
     #[test]
     fn detects_unclosed_fence() {

@@ -1,7 +1,9 @@
 //! Load: the project's files into a [`project::Project`].
 
+pub mod bibliography;
 pub mod images;
 pub mod project;
+pub mod style;
 pub mod tables;
 pub mod theme;
 pub mod yaml;

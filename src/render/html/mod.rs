@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 use tera::{Context, Tera};
 
-use crate::assemble::cite::Bibliography;
 use crate::assemble::template::{format_date, Origin};
 use crate::diag::{Diagnostic, SourceMap};
+use crate::load::bibliography::Bibliography;
 use crate::load::theme::Theme;
 use crate::model::*;
 

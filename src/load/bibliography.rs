@@ -1,0 +1,352 @@
+//! The bibliography: BibTeX/BibLaTeX and hayagriva YAML files parsed into
+//! entries, keys unique across files, each entry located for messages.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::cache::Cache;
+use hayagriva::citationberg::IndependentStyle;
+use hayagriva::types::Person;
+use hayagriva::Entry;
+use serde_json::{json, Value};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::load::project::{Project, TextFile};
+use crate::load::yaml::yaml_error;
+
+/// All entries of all bibliography files.
+pub struct Bibliography {
+    pub entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+    /// Where each key is defined (file, span of the key).
+    pub origins: Vec<(PathBuf, Range<usize>)>,
+}
+
+impl Bibliography {
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.index.get(key).map(|&i| &self.entries[i])
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.key())
+    }
+
+    /// The known key closest to `key`, if reasonably close.
+    pub fn suggest(&self, key: &str) -> Option<&str> {
+        crate::diag::nearest(key, self.keys())
+    }
+
+    /// `bib` in templates: per key, short author label, year and title.
+    pub fn template_value(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for e in &self.entries {
+            map.insert(e.key().to_string(), entry_summary(e));
+        }
+        Value::Object(map)
+    }
+}
+
+fn family(p: &Person) -> String {
+    match &p.prefix {
+        Some(prefix) => format!("{prefix} {}", p.name),
+        None => p.name.clone(),
+    }
+}
+
+pub fn entry_summary(e: &Entry) -> Value {
+    let authors: Vec<&Person> = e.authors().map(|a| a.iter().collect()).unwrap_or_default();
+    let truncated = authors.len() >= 3 || authors.iter().any(|p| is_others(p));
+    let listed: Vec<&Person> = authors.iter().copied().filter(|p| !is_others(p)).collect();
+    let short = match listed.as_slice() {
+        [] => e.title().map(|t| t.to_string()).unwrap_or_default(),
+        [a] if !truncated => family(a),
+        [a, b] if !truncated => format!("{} and {}", family(a), family(b)),
+        [a, ..] => format!("{} et al.", family(a)),
+    };
+    json!({
+        "authors_short": short,
+        "authors": listed.iter().map(|p| family(p)).collect::<Vec<_>>(),
+        "year": e.date_any().map(|d| d.year),
+        "title": e.title().map(|t| t.to_string()),
+    })
+}
+
+fn is_others(p: &Person) -> bool {
+    p.name == "others" && p.given_name.is_none()
+}
+
+/// Load every bibliography file; keys must be unique across files.
+pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut bib = Bibliography {
+        entries: Vec::new(),
+        index: HashMap::new(),
+        origins: Vec::new(),
+    };
+    for file in &project.bibliography {
+        match parse_file(file, &project.cache) {
+            Ok(entries) => {
+                let spans = key_spans(&file.text, &file.path);
+                for mut entry in entries {
+                    let span = spans
+                        .get(entry.key())
+                        .cloned()
+                        .unwrap_or_else(|| key_span(&file.text, entry.key()));
+                    if let Some(&prev) = bib.index.get(entry.key()) {
+                        let (pf, ps) = &bib.origins[prev];
+                        let (pl, _) =
+                            crate::diag::line_col(project.sources.get(pf).unwrap_or(""), ps.start);
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "duplicate bibliography key `{}`",
+                                entry.key()
+                            ))
+                            .at(&file.path, span)
+                            .with_note(format!("first defined in {}:{pl}", pf.display())),
+                        );
+                        continue;
+                    }
+                    expand_others(&mut entry, style);
+                    bib.index.insert(entry.key().to_string(), bib.entries.len());
+                    bib.origins.push((file.path.clone(), span));
+                    bib.entries.push(entry);
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(bib)
+    }
+}
+
+/// A bibliography file's entries; while serving, parsed only when the
+/// file's text changes.
+fn parse_file(file: &TextFile, cache: &Cache) -> Result<Vec<Entry>, Diagnostic> {
+    let k = crate::cache::key(&[
+        file.path.as_os_str().as_encoded_bytes(),
+        file.text.as_bytes(),
+    ]);
+    cache.cached("bibliography", k, || parse_file_uncached(file))
+}
+
+/// A bibliography file's entries (BibTeX/BibLaTeX or hayagriva YAML).
+pub fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
+    let ext = file
+        .path
+        .extension()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "bib" => {
+            if let Some(at) = braces_too_deep(&file.text) {
+                return Err(Diagnostic::error(format!(
+                    "invalid BibTeX: braces nest more than {MAX_BIB_NESTING} deep here"
+                ))
+                .at(&file.path, at..at + 1));
+            }
+            parse_biblatex(file)
+        }
+        "yaml" | "yml" => {
+            crate::load::yaml::yaml_precheck(&file.text, &file.path)?;
+            hayagriva::io::from_yaml_str(&file.text)
+                .map(|lib| lib.iter().cloned().collect())
+                .map_err(|e| yaml_error(&e, &file.path, &file.text))
+        }
+        _ => Err(Diagnostic::error(
+            "unsupported bibliography format (use .bib or hayagriva .yaml)",
+        )
+        .in_file(&file.path)),
+    }
+}
+
+/// Braces inside one another in a BibTeX file. The parser's time grows with
+/// the square of their depth (100,000 deep: 24 s); titles need a few.
+pub const MAX_BIB_NESTING: usize = 64;
+
+/// Offset of the first brace nested deeper than [`MAX_BIB_NESTING`].
+fn braces_too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (i, c) in text.bytes().enumerate() {
+        match c {
+            b'{' if !escaped => {
+                depth += 1;
+                if depth > MAX_BIB_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' if !escaped => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        escaped = c == b'\\' && !escaped;
+    }
+    None
+}
+
+fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
+    // The BibTeX parser panics on some fields (date arithmetic that
+    // overflows): the entry it fails on is found by parsing them one by one.
+    let parsed = crate::diag::contain::contain(|| hayagriva::io::from_biblatex_str(&file.text))
+        .map_err(|what| {
+            let d = Diagnostic::error(format!(
+                "the BibTeX parser failed on this entry ({what}); check its fields"
+            ));
+            match entry_that_panics(&file.text) {
+                Some(span) => d.at(&file.path, span),
+                None => d.in_file(&file.path),
+            }
+        })?;
+    match parsed {
+        Ok(lib) => Ok(lib.iter().cloned().collect()),
+        Err(errors) => {
+            let first = errors.into_iter().next();
+            let (msg, span) = match first {
+                Some(hayagriva::io::BibLaTeXError::Parse(e)) => {
+                    (format!("invalid BibTeX: {}", e.kind), e.span)
+                }
+                Some(hayagriva::io::BibLaTeXError::Type(e)) => {
+                    (format!("invalid BibTeX field: {}", e.kind), e.span)
+                }
+                None => ("invalid BibTeX".to_string(), 0..1),
+            };
+            Err(Diagnostic::error(msg).at(&file.path, span))
+        }
+    }
+}
+
+/// The first `@type{...` entry of a BibTeX text that makes the parser
+/// panic on its own: the span of its first line.
+fn entry_that_panics(text: &str) -> Option<Range<usize>> {
+    let starts: Vec<usize> = text
+        .match_indices('@')
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .collect();
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(text.len());
+        let entry = &text[start..end];
+        if crate::diag::contain::contain(|| hayagriva::io::from_biblatex_str(entry)).is_err() {
+            let line = entry.find('\n').map_or(end, |i| start + i);
+            return Some(start..line);
+        }
+    }
+    None
+}
+
+/// Where each entry key is defined in a bibliography file, in one pass:
+/// `@type{key,` in BibTeX, `key:` at the start of a line in hayagriva YAML.
+/// The first definition of a key wins.
+fn key_spans<'t>(text: &'t str, path: &Path) -> HashMap<&'t str, Range<usize>> {
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    let mut out = HashMap::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let lower = trimmed.get(..9).unwrap_or(trimmed).to_ascii_lowercase();
+        let not_entry = ["@string", "@comment", "@preamble"]
+            .iter()
+            .any(|p| lower.starts_with(p));
+        let found = if !yaml && trimmed.starts_with('@') && !not_entry {
+            trimmed.find('{').map(|open| {
+                let after = &trimmed[open + 1..];
+                let rest = after.trim_start();
+                let open = open + (after.len() - rest.len());
+                let len = rest
+                    .find([',', '}', ' ', '\t', '\r', '\n'])
+                    .unwrap_or(rest.len());
+                (indent + open + 1, len)
+            })
+        } else if yaml && indent == 0 && !trimmed.starts_with('#') {
+            trimmed.find(':').map(|colon| (0, colon))
+        } else {
+            None
+        };
+        if let Some((start, len)) = found.filter(|&(_, len)| len > 0) {
+            let key = &line[start..start + len];
+            out.entry(key).or_insert(at + start..at + start + len);
+        }
+        at += line.len();
+    }
+    out
+}
+
+/// Span of an entry's key in its file (searched for; when the one-pass
+/// scan missed it).
+fn key_span(text: &str, key: &str) -> Range<usize> {
+    for pat in [
+        format!("{{{key},"),
+        format!("{{{key} "),
+        format!("\n{key}:"),
+    ] {
+        if let Some(i) = text.find(&pat) {
+            let start = i + 1;
+            return start..start + key.len();
+        }
+    }
+    0..1
+}
+
+/// A BibTeX author list ending in `and others` means the printed list was cut
+/// ("et al."). hayagriva would print "others" as a name, so the marker is
+/// replaced by unnamed placeholders up to the style's et-al threshold; the
+/// style then prints the listed names followed by its "et al." term.
+fn expand_others(entry: &mut Entry, style: &IndependentStyle) {
+    let Some(authors) = entry.authors() else {
+        return;
+    };
+    if !authors.last().is_some_and(is_others) {
+        return;
+    }
+    let listed: Vec<Person> = authors.iter().filter(|p| !is_others(p)).cloned().collect();
+    let opts = style.bibliography.as_ref().map(|b| &b.name_options);
+    let min = opts
+        .and_then(|o| o.et_al_min)
+        .or(style.citation.name_options.et_al_min);
+    let first = opts
+        .and_then(|o| o.et_al_use_first)
+        .or(style.citation.name_options.et_al_use_first);
+    let (Some(min), Some(first)) = (min, first) else {
+        return;
+    };
+    if first as usize > listed.len() {
+        return;
+    }
+    let mut padded = listed;
+    while padded.len() < min as usize {
+        if let Ok(p) = Person::from_strings(vec!["Unlisted", "A."]) {
+            padded.push(p);
+        } else {
+            return;
+        }
+    }
+    entry.set_authors(padded);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_spans_in_one_pass_agree_with_search() {
+        let bib = "% comment\n@string{smith2020 = {no}}\n@article{smith2020,\n  title = {X},\n}\n\n  @book{ doe ,\n}\n@misc{a-b_c:1}\n";
+        let spans = key_spans(bib, Path::new("refs.bib"));
+        assert_eq!(spans["smith2020"], key_span(bib, "smith2020"));
+        for key in ["smith2020", "doe", "a-b_c:1"] {
+            assert_eq!(&bib[spans[key].clone()], key);
+        }
+        let yaml = "smith2020:\n  type: article\n  title: X\ndoe:\n  type: book\n";
+        let spans = key_spans(yaml, Path::new("refs.yaml"));
+        assert_eq!(&yaml[spans["doe"].clone()], "doe");
+        assert_eq!(&yaml[spans["smith2020"].clone()], "smith2020");
+        assert_eq!(spans["doe"], key_span(yaml, "doe"));
+    }
+}
