@@ -14,9 +14,9 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use galley::assemble::cite;
-use galley::assemble::document::{self, Assembled};
 use galley::assemble::markdown::{self, Sink};
 use galley::assemble::template::{self, Origin};
+use galley::assemble::{self, Assembled};
 use galley::cache::Cache;
 use galley::diag::SourceMap;
 use galley::load::project::PdfConformance;
@@ -38,7 +38,7 @@ fn project() -> Project {
 }
 
 fn assembled(p: &Project) -> Assembled {
-    document::assemble(p).unwrap_or_else(|_| panic!("the paper does not assemble"))
+    assemble::assemble(p).unwrap_or_else(|_| panic!("the paper does not assemble"))
 }
 
 /// The sections' Tera context, as the build makes it.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use galley::assemble::document::assemble;
+use galley::assemble::assemble;
 use galley::diag::SourceMap;
 use galley::load::project::{Meta, Project, TextFile};
 

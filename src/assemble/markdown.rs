@@ -104,7 +104,7 @@ pub fn parse(text: &str, sink: &mut dyn Sink, cache: &Cache) -> Vec<Block> {
         );
         return Vec::new();
     }
-    let mut p = P {
+    let mut p = Reader {
         events,
         pos: 0,
         sink,
@@ -137,7 +137,7 @@ fn unescape_at(s: &str, literal: &str) -> String {
     s.replace(ESCAPED_AT, literal)
 }
 
-struct P<'a, 's> {
+struct Reader<'a, 's> {
     events: Vec<(Event<'a>, Range<usize>)>,
     pos: usize,
     sink: &'s mut dyn Sink,
@@ -170,7 +170,7 @@ fn is_inline_event(e: &Event) -> bool {
     }
 }
 
-impl<'a, 's> P<'a, 's> {
+impl<'a, 's> Reader<'a, 's> {
     fn span(&self, r: &Range<usize>) -> Range<usize> {
         r.clone()
     }

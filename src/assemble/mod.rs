@@ -1,9 +1,167 @@
 //! Assemble: a loaded project into the format-neutral document model.
+//! The [`assembler::Assembler`] renders every text through Tera (data
+//! references), reads it as Markdown ([`markdown`]) and turns what the
+//! reader reports into the model ([`sink`]): front matter ([`front`]),
+//! generated tables ([`tables`]) and figures ([`figures`]), math
+//! ([`math`]), then resolves cross-references and citations ([`cite`]).
 
+mod assembler;
 pub mod checks;
 pub mod cite;
-pub mod document;
+mod figures;
+mod front;
 pub mod markdown;
 pub mod math;
 pub mod sandbox;
+mod sink;
+mod tables;
 pub mod template;
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use tera::Context;
+
+use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
+use crate::load::bibliography::{self, Bibliography};
+use crate::load::project::Project;
+use crate::load::style;
+use crate::load::tables::{self as table_specs};
+use crate::model::{Document, Section};
+use assembler::Assembler;
+
+/// The result of assembling: the document, what it needs besides, and the
+/// warnings found on the way.
+pub struct Assembled {
+    pub doc: Document,
+    pub warnings: Diagnostics,
+    pub sources: SourceMap,
+    /// Images referenced by the document (project-relative), to copy.
+    pub images: Vec<String>,
+    /// Where each of [`Assembled::images`] is first referenced.
+    pub image_refs: Vec<(PathBuf, Range<usize>)>,
+    pub bibliography: Bibliography,
+}
+
+/// Build the document model.
+pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
+    let mut sources = project.sources.clone();
+    let fail = |diags: Diagnostics, sources: SourceMap| Failure { diags, sources };
+
+    let style = match style::load_style(project, &mut sources) {
+        Ok(s) => s,
+        Err(d) => return Err(fail(d.into(), sources)),
+    };
+    let bib = match bibliography::load(project, &style) {
+        Ok(b) => b,
+        Err(d) => return Err(fail(d, sources)),
+    };
+    let specs = match table_specs::load_specs(&project.tables) {
+        Ok(s) => s,
+        Err(d) => return Err(fail(d, sources)),
+    };
+
+    let mut ctx = Context::new();
+    ctx.insert("data", &project.data);
+    ctx.insert("meta", &project.meta_value);
+    ctx.insert("bib", &bib.template_value());
+    // While serving, a section whose text and data are unchanged is not
+    // rendered again: its key is the text and everything in scope.
+    let ctx_key = project.cache.enabled().then(|| {
+        let scope = ctx.clone().into_json().to_string();
+        crate::cache::key(&[scope.as_bytes()])
+    });
+
+    let mut asm = Assembler::new(project, &bib, &specs, ctx, ctx_key);
+    let mut doc = asm.front_matter();
+    doc.abstract_ = asm.abstract_blocks();
+    doc.summary = asm.summary_blocks();
+    for file in &project.sections {
+        let blocks = asm.markdown_file(&file.path, &file.text);
+        doc.sections.push(Section {
+            file: file.path.display().to_string(),
+            blocks,
+        });
+    }
+    doc.back_matter = asm.back_matter_blocks();
+    asm.finish(&mut doc);
+
+    let Assembler {
+        diags,
+        citations,
+        targets,
+        mathml,
+        typst_math,
+        images,
+        image_refs,
+        ..
+    } = asm;
+    doc.citations = citations;
+    doc.targets = targets;
+    doc.mathml = mathml;
+    doc.typst_math = typst_math;
+    if diags.has_errors() {
+        return Err(fail(diags, sources));
+    }
+    cite::resolve(&mut doc, &bib, &style, &project.cache);
+    let mut warnings = diags;
+    for (i, e) in bib.entries.iter().enumerate() {
+        if !doc.references.iter().any(|r| r.key == e.key()) {
+            let (file, span) = bib.origins[i].clone();
+            warnings.push(
+                Diagnostic::warning(format!("bibliography entry `{}` is never cited", e.key()))
+                    .at(file, span),
+            );
+        }
+    }
+    Ok(Assembled {
+        doc,
+        warnings,
+        sources,
+        images,
+        image_refs,
+        bibliography: bib,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The paper's citations and references, resolved on one thread and in
+    /// parallel chunks.
+    fn paper_resolved(chunks: usize) -> Document {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = Project::load(root, &crate::cache::Cache::off())
+            .unwrap_or_else(|_| panic!("the paper loads"));
+        let a = assemble(&project).unwrap_or_else(|_| panic!("assembles"));
+        let mut sources = SourceMap::default();
+        let style = crate::load::style::load_style(&project, &mut sources).unwrap();
+        assert!(cite::chunkable(&style));
+        let mut doc = a.doc.clone();
+        cite::resolve_with(&mut doc, &a.bibliography, &style, chunks, &project.cache);
+        doc
+    }
+
+    #[test]
+    fn a_reference_list_in_chunks_is_the_same_as_in_one() {
+        let one = paper_resolved(1);
+        assert_eq!(one.references.len(), 66);
+        let rendered = |d: &Document| {
+            d.citations
+                .iter()
+                .map(|c| format!("{:?}", c.rendered))
+                .collect::<Vec<_>>()
+        };
+        // Even and uneven splits, down to chunks of one or two entries.
+        for n in [2, 3, 7, 40] {
+            let chunked = paper_resolved(n);
+            assert_eq!(
+                format!("{:?}", one.references),
+                format!("{:?}", chunked.references),
+                "{n} chunks"
+            );
+            assert_eq!(rendered(&one), rendered(&chunked), "{n} chunks");
+        }
+    }
+}

@@ -22,3 +22,16 @@ pub fn slugify(s: &str) -> String {
     }
     out.trim_end_matches('-').to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slugify("Effects of Intravenous Ketamine (PTSD)"),
+            "effects-of-intravenous-ketamine-ptsd"
+        );
+    }
+}

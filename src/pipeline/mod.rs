@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::assemble::checks;
-use crate::assemble::document::{assemble, Assembled};
+use crate::assemble::{assemble, Assembled};
 use crate::cache::Cache;
 use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
 use crate::load::project::Project;

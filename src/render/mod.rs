@@ -24,7 +24,7 @@ impl OutFile {
 
 use std::path::Path;
 
-use crate::assemble::document::Assembled;
+use crate::assemble::Assembled;
 use crate::diag::{Diagnostics, SourceMap};
 use crate::load::project::Project;
 use crate::load::theme::{Asset, Theme};

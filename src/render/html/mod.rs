@@ -45,7 +45,7 @@ fn safe_url(url: &str) -> bool {
 }
 
 #[derive(Clone)]
-struct R<'d> {
+struct HtmlWriter<'d> {
     doc: &'d Document,
     refs: std::rc::Rc<HashMap<&'d str, &'d Reference>>,
     /// Site path of each image, figure and asset as published.
@@ -54,10 +54,10 @@ struct R<'d> {
     plain_links: bool,
 }
 
-impl<'d> R<'d> {
+impl<'d> HtmlWriter<'d> {
     fn new(doc: &'d Document, urls: &'d BTreeMap<String, String>) -> Self {
         let refs = std::rc::Rc::new(doc.references.iter().map(|r| (r.key.as_str(), r)).collect());
-        R {
+        HtmlWriter {
             doc,
             refs,
             urls,
@@ -66,8 +66,8 @@ impl<'d> R<'d> {
     }
 
     /// The same renderer without links or ids (tooltips, the contents).
-    fn plain(&self) -> R<'d> {
-        R {
+    fn plain(&self) -> HtmlWriter<'d> {
+        HtmlWriter {
             plain_links: true,
             ..self.clone()
         }
@@ -550,7 +550,7 @@ pub fn render_page(
     theme: &Theme,
     sources: &mut SourceMap,
 ) -> Result<Pages, Diagnostic> {
-    let r = R::new(doc, &info.urls);
+    let r = HtmlWriter::new(doc, &info.urls);
     let mut body = String::new();
     for s in &doc.sections {
         r.blocks(&mut body, &s.blocks);

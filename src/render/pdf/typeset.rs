@@ -56,7 +56,7 @@ pub fn label(id: &str) -> String {
     out
 }
 
-struct W<'d> {
+struct TypstWriter<'d> {
     doc: &'d Document,
     /// Footnotes being written (a note that cites itself stops here).
     notes: std::cell::RefCell<Vec<usize>>,
@@ -64,7 +64,7 @@ struct W<'d> {
     images: &'d HashMap<String, String>,
 }
 
-impl W<'_> {
+impl TypstWriter<'_> {
     fn inlines(&self, out: &mut String, inl: &[Inline]) {
         for i in inl {
             self.inline(out, i);
@@ -386,7 +386,7 @@ impl W<'_> {
     }
 }
 
-fn titled(w: &W, parts: &[TitledBlocks]) -> String {
+fn titled(w: &TypstWriter, parts: &[TitledBlocks]) -> String {
     let items: Vec<String> = parts
         .iter()
         .map(|p| {
@@ -420,7 +420,7 @@ pub fn main_source(
     columns: u8,
     generator: &str,
 ) -> String {
-    let w = W {
+    let w = TypstWriter {
         doc,
         images,
         notes: Default::default(),

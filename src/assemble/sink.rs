@@ -1,0 +1,197 @@
+//! What the Markdown reader reports (citations, cross-references,
+//! headings, notes, images, math) turned into the model.
+
+use std::ops::Range;
+
+use super::assembler::{anchor_slug, Assembler};
+use crate::assemble::markdown::Sink;
+use crate::assemble::math;
+use crate::assemble::template::{self};
+use crate::diag::Diagnostic;
+use crate::model::*;
+
+impl Sink for Assembler<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) {
+        let d = self.error_at(span, None, message);
+        self.diags.push(d);
+    }
+    fn cite(&mut self, items: Vec<CiteItem>, mode: CiteMode, span: Range<usize>) -> Inline {
+        let mut ok = true;
+        for item in &items {
+            if self.bib.get(&item.key).is_none() {
+                ok = false;
+                let needle = format!("@{}", item.key);
+                let (file, range) = self.locate(span.clone(), Some(&needle));
+                let range = range.start + 1..range.end.max(range.start + 1);
+                let mut d = Diagnostic::error(format!("unknown citation key `{}`", item.key))
+                    .at(file, range)
+                    .with_label("not in any bibliography file");
+                if let Some(s) = self.bib.suggest(&item.key) {
+                    d = d.with_note(format!("did you mean `{s}`?"));
+                }
+                self.diags.push(d);
+            }
+        }
+        if !ok {
+            return Inline::Text(String::new());
+        }
+        self.citations.push(Citation {
+            items,
+            mode,
+            rendered: Vec::new(),
+        });
+        Inline::Cite(self.citations.len() - 1)
+    }
+
+    fn xref(&mut self, id: &str, span: Range<usize>) -> Inline {
+        let needle = format!("@{id}");
+        let (file, range) = self.locate(span, Some(&needle));
+        self.xrefs.push((id.to_string(), file, range));
+        Inline::XRef(id.to_string())
+    }
+
+    fn marker(&mut self, payload: &str, span: Range<usize>) -> Option<Block> {
+        let (kind, rest) = payload.split_once(' ').unwrap_or((payload, ""));
+        match kind {
+            "table" => self.place_table(&template::unescape_marker(rest.trim()), span),
+            "figure" => self.place_figure(rest.trim(), span),
+            _ => None,
+        }
+    }
+
+    fn heading(
+        &mut self,
+        level: u8,
+        id: Option<String>,
+        classes: Vec<String>,
+        content: Vec<Inline>,
+        span: Range<usize>,
+    ) -> Block {
+        let unnumbered = classes.iter().any(|c| c == "unnumbered" || c == "-");
+        let l = (level as usize).clamp(1, 6);
+        let number = if unnumbered {
+            String::new()
+        } else {
+            self.counters[l - 1] += 1;
+            for c in &mut self.counters[l..] {
+                *c = 0;
+            }
+            self.counters[..l]
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        let id = match id {
+            Some(id) => id,
+            None => {
+                // Automatic ids, made unique with a suffix as Pandoc does.
+                let base = format!("sec-{}", anchor_slug(&Inline::plain(&content, None)));
+                let base = if base == "sec-" {
+                    format!("sec-{}", self.targets.len() + 1)
+                } else {
+                    base
+                };
+                let mut id = base.clone();
+                let mut n = 1;
+                while self.targets.contains_key(&id) {
+                    n += 1;
+                    id = format!("{base}-{n}");
+                }
+                id
+            }
+        };
+        if !number.is_empty() {
+            self.add_target(&id, "Section", number.clone(), span);
+        } else {
+            self.add_target(&id, "Section", Inline::plain(&content, None), span);
+        }
+        Block::Heading(Heading {
+            level,
+            id,
+            number,
+            content,
+        })
+    }
+
+    fn footnote_ref(&mut self, label: &str, span: Range<usize>) -> Inline {
+        // Labels are local to the file that uses them.
+        let key = format!("{}#{label}", self.frame.file.display());
+        let idx = match self.footnote_labels.iter().position(|(l, _, _)| *l == key) {
+            Some(i) => i,
+            None => {
+                let (file, range) = self.locate(span, Some(&format!("[^{label}]")));
+                self.footnote_labels.push((key, file, range));
+                self.footnote_labels.len() - 1
+            }
+        };
+        Inline::Note(idx)
+    }
+
+    fn footnote_def(&mut self, label: &str, blocks: Vec<Block>, _span: Range<usize>) {
+        let key = format!("{}#{label}", self.frame.file.display());
+        self.footnote_defs.insert(key, blocks);
+    }
+
+    fn image(&mut self, src: &str, alt: String, span: Range<usize>) -> Inline {
+        if self.check_image(src, span) {
+            Inline::Image {
+                src: src.to_string(),
+                alt,
+            }
+        } else {
+            Inline::Text(alt)
+        }
+    }
+
+    fn math(
+        &mut self,
+        tex: &str,
+        display: bool,
+        label: Option<String>,
+        span: Range<usize>,
+    ) -> Inline {
+        if let Some(id) = &label {
+            self.equations += 1;
+            self.add_target(id, "Equation", self.equations.to_string(), span.clone());
+        }
+        let key = crate::model::math_key(tex, display);
+        if !self.mathml.contains_key(&key) {
+            let converted = self
+                .math
+                .to_mathml(tex, display)
+                .map_err(|e| format!("{e} (for the site)"))
+                .and_then(|m| {
+                    math::to_typst(tex)
+                        .map(|t| (m, t))
+                        .map_err(|e| format!("{e} (for the PDF)"))
+                });
+            match converted {
+                Ok((m, t)) => {
+                    self.mathml.insert(key.clone(), m);
+                    self.typst_math.insert(key, t);
+                }
+                Err(e) => {
+                    let d = self.error_at(
+                        span,
+                        Some(tex),
+                        format!(
+                            "cannot convert math `{}`: {e}",
+                            crate::diag::shorten(tex, 60)
+                        ),
+                    );
+                    self.diags.push(d);
+                }
+            }
+        }
+        Inline::Math {
+            tex: tex.to_string(),
+            display,
+            label,
+        }
+    }
+
+    fn allow_html(&self) -> bool {
+        self.project.meta.allow_html
+    }
+}
