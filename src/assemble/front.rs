@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::assembler::Assembler;
-use crate::assemble::template::{self};
 use crate::diag::Diagnostic;
 use crate::load::project::{AbstractSpec, JournalSpec, LicenseSpec, MANIFEST};
 use crate::model::ids::{is_file_id, slugify};
@@ -63,7 +62,7 @@ impl Assembler<'_> {
                 ("published", &d.published),
             ] {
                 if let Some(v) = v {
-                    if template::parse_iso_date(v).is_none() {
+                    if crate::model::dates::parse_iso_date(v).is_none() {
                         let t = self.manifest_text();
                         let span = t.find(v.as_str()).map_or(0..1, |i| i..i + v.len());
                         self.diags.push(
@@ -93,7 +92,7 @@ impl Assembler<'_> {
             dates
                 .iter()
                 .rev()
-                .find_map(|d| template::parse_iso_date(&d.iso).map(|(y, _, _)| y as i64))
+                .find_map(|d| crate::model::dates::parse_iso_date(&d.iso).map(|(y, _, _)| y as i64))
         });
         let (license_name, license_url) = match &meta.license {
             Some(LicenseSpec::Name(n)) => (Some(n.clone()), None),

@@ -4,6 +4,7 @@
 //! figure numbers, citation texts and the reference list (from hayagriva), so
 //! both outputs print the same strings.
 
+pub mod dates;
 pub mod ids;
 
 use std::collections::BTreeMap;

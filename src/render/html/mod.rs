@@ -10,10 +10,11 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 use tera::{Context, Tera};
 
-use crate::assemble::template::{format_date, Origin};
+use crate::assemble::template::Origin;
 use crate::diag::{Diagnostic, SourceMap};
 use crate::load::bibliography::Bibliography;
 use crate::load::theme::Theme;
+use crate::model::dates::long_date;
 use crate::model::*;
 
 /// HTML-escape text for element content and attribute values.
@@ -533,7 +534,7 @@ fn iso_slash(iso: &str) -> String {
 }
 
 fn date_text(iso: &str) -> String {
-    format_date(iso, "%-d %B %Y").unwrap_or_else(|| iso.to_string())
+    long_date(iso)
 }
 
 fn abs_url(base: &Option<String>, rel: &str) -> String {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::assemble::template::format_date;
+use crate::model::dates::{long_date, parse_iso_date};
 use crate::model::*;
 
 /// Escape text for Typst markup: every character with a meaning is escaped.
@@ -407,7 +407,7 @@ fn titled(w: &TypstWriter, parts: &[TitledBlocks]) -> String {
 /// latest date given): fixed, so the PDF is the same bytes every time.
 pub fn document_date(doc: &Document) -> Option<(i32, u32, u32)> {
     let pick = doc.publication_date().or_else(|| doc.dates.last())?;
-    let (y, m, d) = crate::assemble::template::parse_iso_date(&pick.iso)?;
+    let (y, m, d) = parse_iso_date(&pick.iso)?;
     Some((y, m.unwrap_or(1), d.unwrap_or(1)))
 }
 
@@ -487,7 +487,7 @@ pub fn main_source(
         if let Some(f) = lbl.get_mut(..1) {
             f.make_ascii_uppercase();
         }
-        let text = format_date(&d.iso, "%-d %B %Y").unwrap_or_else(|| d.iso.clone());
+        let text = long_date(&d.iso);
         let _ = writeln!(s, "    (label: {}, text: {}),", string(&lbl), string(&text));
     }
     s.push_str("  ),\n");
