@@ -1,0 +1,173 @@
+//! Inline content: text runs, emphasis, links, code, math, notes and
+//! images, as the reader meets them.
+
+use super::*;
+
+impl<'a> Reader<'a, '_> {
+    /// Inline events at block level (a tight list item's text).
+    pub(super) fn inlines_while_inline(&mut self) -> Vec<Inline> {
+        let mut out = Vec::new();
+        let mut text = TextRun::default();
+        while self.pos < self.events.len() && is_inline_event(&self.events[self.pos].0) {
+            self.inline_event(&mut out, &mut text);
+        }
+        self.flush(&mut out, &mut text);
+        out
+    }
+
+    /// Inline content until `end` (consumed).
+    pub(super) fn inlines(&mut self, end: TagEnd) -> Vec<Inline> {
+        let mut out = Vec::new();
+        let mut text = TextRun::default();
+        while self.pos < self.events.len() {
+            if let Event::End(e) = &self.events[self.pos].0 {
+                if *e == end {
+                    self.pos += 1;
+                    break;
+                }
+            }
+            self.inline_event(&mut out, &mut text);
+        }
+        self.flush(&mut out, &mut text);
+        out
+    }
+
+    pub(super) fn flush(&mut self, out: &mut Vec<Inline>, text: &mut TextRun) {
+        if text.text.is_empty() {
+            return;
+        }
+        let run = std::mem::take(text);
+        if self.in_link > 0 {
+            out.push(Inline::Text(unescape_at(&run.text, "@")));
+        } else {
+            out.extend(scan_citations(&run, self.sink));
+        }
+    }
+
+    /// `{#eq-id}` right after display math labels it (Pandoc's syntax); the
+    /// attribute is taken out of the following text.
+    pub(super) fn take_equation_label(&mut self) -> Option<String> {
+        let (Event::Text(t), range) = self.events.get(self.pos)?.clone() else {
+            return None;
+        };
+        let lead = t.len() - t.trim_start().len();
+        let rest = t.trim_start().strip_prefix("{#")?;
+        let end = rest.find('}')?;
+        let id = rest[..end].trim().to_string();
+        if !id.starts_with("eq-") || id.contains(char::is_whitespace) {
+            return None;
+        }
+        let used = lead + 2 + end + 1;
+        let remaining = t[used..].to_string();
+        self.events[self.pos] = (Event::Text(remaining.into()), range.start + used..range.end);
+        Some(id)
+    }
+
+    pub(super) fn inline_event(&mut self, out: &mut Vec<Inline>, text: &mut TextRun) {
+        let (ev, range) = self.events[self.pos].clone();
+        self.pos += 1;
+        let span = self.span(&range);
+        if let Event::Text(t) = &ev {
+            text.push(t, span);
+            return;
+        }
+        if let Event::TaskListMarker(done) = &ev {
+            text.push(if *done { "[x] " } else { "[ ] " }, span);
+            return;
+        }
+        self.flush(out, text);
+        match ev {
+            Event::Code(c) => out.push(Inline::Code(unescape_at(&c, "\\@"))),
+            Event::InlineMath(m) => {
+                out.push(self.sink.math(&unescape_at(&m, "\\@"), false, None, span))
+            }
+            Event::DisplayMath(m) => {
+                let label = self.take_equation_label();
+                out.push(self.sink.math(&unescape_at(&m, "\\@"), true, label, span))
+            }
+            // Inline HTML is shown as text (escaped by the renderers).
+            Event::InlineHtml(h) if is_comment(&h) => {}
+            Event::InlineHtml(h) => out.push(Inline::Text(h.to_string())),
+            Event::FootnoteReference(label) => out.push(self.sink.footnote_ref(&label, span)),
+            Event::SoftBreak => out.push(Inline::SoftBreak),
+            Event::HardBreak => out.push(Inline::LineBreak),
+            Event::Start(tag) => match tag {
+                Tag::Emphasis => out.push(Inline::Emph(self.inlines(TagEnd::Emphasis))),
+                Tag::Strong => out.push(Inline::Strong(self.inlines(TagEnd::Strong))),
+                Tag::Strikethrough => out.push(Inline::Strike(self.inlines(TagEnd::Strikethrough))),
+                Tag::Superscript => out.push(Inline::Sup(self.inlines(TagEnd::Superscript))),
+                Tag::Subscript => out.push(Inline::Sub(self.inlines(TagEnd::Subscript))),
+                Tag::Link { dest_url, .. } => {
+                    self.in_link += 1;
+                    let content = self.inlines(TagEnd::Link);
+                    self.in_link -= 1;
+                    out.push(Inline::Link {
+                        url: dest_url.to_string(),
+                        content,
+                    });
+                }
+                Tag::Image { dest_url, .. } => {
+                    let alt = self.inlines(TagEnd::Image);
+                    let alt = Inline::plain(&alt, None);
+                    out.push(self.sink.image(&dest_url, alt, span));
+                }
+                _ => self.skip_to_end(),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// Consecutive text events merged, with where each piece came from.
+#[derive(Default)]
+pub(super) struct TextRun {
+    pub(super) text: String,
+    /// (offset in `text`, span in the source)
+    pub(super) pieces: Vec<(usize, Range<usize>)>,
+}
+
+impl TextRun {
+    pub(super) fn push(&mut self, s: &str, span: Range<usize>) {
+        self.pieces.push((self.text.len(), span));
+        self.text.push_str(s);
+    }
+
+    /// Source span of a byte range of the merged text.
+    pub(super) fn source_span(&self, r: Range<usize>) -> Range<usize> {
+        let map = |off: usize| -> usize {
+            let piece = self.pieces.iter().rev().find(|(start, _)| *start <= off);
+            match piece {
+                Some((start, span)) => (span.start + (off - start)).min(span.end),
+                None => 0,
+            }
+        };
+        let s = map(r.start);
+        let e = map(r.end.saturating_sub(1)) + 1;
+        s..e.max(s)
+    }
+}
+
+pub(super) fn is_inline_event(e: &Event) -> bool {
+    match e {
+        Event::Text(_)
+        | Event::Code(_)
+        | Event::InlineMath(_)
+        | Event::DisplayMath(_)
+        | Event::InlineHtml(_)
+        | Event::FootnoteReference(_)
+        | Event::SoftBreak
+        | Event::HardBreak
+        | Event::TaskListMarker(_) => true,
+        Event::Start(t) => matches!(
+            t,
+            Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Superscript
+                | Tag::Subscript
+                | Tag::Link { .. }
+                | Tag::Image { .. }
+        ),
+        _ => false,
+    }
+}
