@@ -19,7 +19,7 @@ use galley::assemble::template::{self, Origin};
 use galley::assemble::{self, Assembled};
 use galley::cache::Cache;
 use galley::diag::SourceMap;
-use galley::load::project::PdfConformance;
+use galley::load::meta::PdfConformance;
 use galley::load::project::Project;
 use galley::load::theme::Theme;
 use galley::model::{Block, CiteItem, CiteMode, Heading, Inline};

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use galley::assemble::assemble;
 use galley::diag::SourceMap;
-use galley::load::project::{Meta, Project, TextFile};
+use galley::load::meta::Meta;
+use galley::load::project::{Project, TextFile};
 
 pub const BIB: &str = "@article{smith2020,\n  author = {Smith, John},\n  title = {A Study},\n  journaltitle = {J},\n  date = {2020},\n}\n@book{doe2019,\n  author = {Doe, Jane and Roe, R. and Poe, P. and others},\n  title = {B},\n  date = {2019},\n}\n";
 

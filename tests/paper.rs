@@ -567,7 +567,7 @@ fn emitted_typst_source_gives_the_same_pdf() {
     let main = std::fs::read_to_string(emit.join("main.typ")).unwrap();
     let world = galley::render::pdf::GalleyWorld::new(main, files, Some((2025, 11, 14))).unwrap();
     let creator = galley::render::pdf::renderer::creator();
-    let ua1 = galley::load::project::PdfConformance::Ua1;
+    let ua1 = galley::load::meta::PdfConformance::Ua1;
     let pdf = galley::render::pdf::render(&world, "ketamine-ptsd-systematic-review", &creator, ua1)
         .unwrap();
     assert!(pdf.bytes == std::fs::read(out.join("ketamine-ptsd-systematic-review.pdf")).unwrap());

@@ -21,9 +21,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
     };
     match kind % 6 {
-        0 => galley::load::project::parse_data(text, Path::new("d.yaml")).err().map(located),
-        1 => galley::load::project::parse_data(text, Path::new("d.csv")).err().map(located),
-        2 => galley::load::project::parse_data(text, Path::new("d.json")).err().map(located),
+        0 => galley::load::data::parse_data(text, Path::new("d.yaml")).err().map(located),
+        1 => galley::load::data::parse_data(text, Path::new("d.csv")).err().map(located),
+        2 => galley::load::data::parse_data(text, Path::new("d.json")).err().map(located),
         3 | 4 => {
             let path = PathBuf::from(if kind % 6 == 3 { "b.bib" } else { "b.yaml" });
             let file = TextFile {

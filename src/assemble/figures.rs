@@ -11,7 +11,7 @@ use crate::assemble::markdown;
 use crate::assemble::template::{self};
 use crate::diag::Diagnostic;
 use crate::figures::prisma;
-use crate::load::project::resolve_inside;
+use crate::load::files::resolve_inside;
 use crate::load::yaml::find_template;
 use crate::model::ids::is_file_id;
 use crate::model::*;

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::assembler::Assembler;
 use crate::diag::Diagnostic;
-use crate::load::project::{AbstractSpec, JournalSpec, LicenseSpec, MANIFEST};
+use crate::load::meta::{AbstractSpec, JournalSpec, LicenseSpec};
+use crate::load::project::MANIFEST;
 use crate::model::ids::{is_file_id, slugify};
 use crate::model::*;
 

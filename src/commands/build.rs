@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::load::project::parse_base_url;
+use crate::load::meta::parse_base_url;
 use crate::pipeline::Build;
 use crate::render::Format;
 

@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::diag::{self, Diagnostics, Failure, SourceMap};
-use crate::load::project::{self, MANIFEST};
+use crate::load::files;
+use crate::load::project::MANIFEST;
 
 /// The project root: `--root` if given (it must hold a manuscript), else
 /// the nearest folder above the working directory that does.
@@ -28,7 +29,7 @@ pub fn find_root(given: Option<PathBuf>) -> Result<PathBuf, String> {
         }
         None => {
             let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-            project::find_root(&cwd).ok_or_else(|| {
+            files::find_root(&cwd).ok_or_else(|| {
                 format!("no {MANIFEST} here or in any parent folder (use --root DIR)")
             })
         }

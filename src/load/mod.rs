@@ -1,7 +1,10 @@
 //! Load: the project's files into a [`project::Project`].
 
 pub mod bibliography;
+pub mod data;
+pub mod files;
 pub mod images;
+pub mod meta;
 pub mod project;
 pub mod style;
 pub mod tables;

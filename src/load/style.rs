@@ -29,7 +29,7 @@ pub fn load_style(
         .map_or(0..1, |i| i..i + name.len());
     if name.ends_with(".csl") {
         let rel = PathBuf::from(&name);
-        let text = crate::load::project::read_text(&project.root, &rel, sources, &project.cache)
+        let text = crate::load::files::read_text(&project.root, &rel, sources, &project.cache)
             .map_err(|d| {
                 if d.span.is_some() {
                     d

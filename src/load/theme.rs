@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cache::Cache;
 use crate::diag::{Diagnostic, SourceMap};
-use crate::load::project::read_text;
+use crate::load::files::read_text;
 
 /// Built-in theme files (path under theme/, contents).
 pub const BUILTIN: &[(&str, &str)] = &[

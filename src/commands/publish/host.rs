@@ -61,7 +61,7 @@ pub fn short(commit: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::project::parse_base_url;
+    use crate::load::meta::parse_base_url;
 
     #[test]
     fn sitemap_lists_the_article_and_the_pdf() {

@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use url::Url;
 
 use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
-use crate::load::project::{parse_base_url, Project, MANIFEST};
+use crate::load::meta::parse_base_url;
+use crate::load::project::{Project, MANIFEST};
 use crate::pipeline::{Build, Built, Report};
 use crate::render::{Naming, OutFile};
 use crate::site::{links, output};

@@ -21,7 +21,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::load::project::PdfConformance;
+use crate::load::meta::PdfConformance;
 
 /// Fonts and the standard library, built once per process.
 struct Shared {

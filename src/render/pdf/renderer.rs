@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use super::{typeset, GalleyWorld, InFile};
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
-use crate::load::project::{PdfConformance, Project};
+use crate::load::meta::PdfConformance;
+use crate::load::project::Project;
 use crate::render::{Job, OutFile, Rendered, Renderer};
 
 /// The Typst version galley typesets with (the `typst` crate's).

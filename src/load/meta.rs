@@ -1,0 +1,199 @@
+//! manuscript.yaml: the metadata and settings of a manuscript, as the
+//! file writes them.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorSpec {
+    pub name: String,
+    #[serde(default)]
+    pub given: Option<String>,
+    #[serde(default)]
+    pub family: Option<String>,
+    #[serde(default)]
+    pub affiliations: Vec<String>,
+    #[serde(default)]
+    pub orcid: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub corresponding: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AbstractSpec {
+    Plain(String),
+    Structured(IndexMap<String, String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dates {
+    pub received: Option<String>,
+    pub revised: Option<String>,
+    pub accepted: Option<String>,
+    pub published: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum JournalSpec {
+    Name(String),
+    Full(JournalFull),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalFull {
+    pub name: String,
+    pub year: Option<i64>,
+    pub volume: Option<String>,
+    pub issue: Option<String>,
+    pub pages: Option<String>,
+    pub publisher: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LicenseSpec {
+    Name(String),
+    Full(LicenseFull),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseFull {
+    pub name: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TitledMarkdown {
+    pub title: String,
+    pub content: String,
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    #[serde(rename = "assert")]
+    pub expr: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PdfSpec {
+    /// Typst paper name: a4, us-letter, ...
+    pub paper: Option<String>,
+    pub font_size: Option<f64>,
+    /// Text columns of the body (the title block and abstract span them).
+    pub columns: Option<u8>,
+    /// ua-1 (tagged, accessible; the default), a-2b, a-3b or none.
+    pub standard: Option<PdfConformance>,
+}
+
+/// The standard a PDF claims to conform to (`pdf: {standard: ...}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PdfConformance {
+    #[serde(rename = "ua-1")]
+    Ua1,
+    #[serde(rename = "a-2b")]
+    A2b,
+    #[serde(rename = "a-3b")]
+    A3b,
+    #[serde(rename = "none")]
+    None,
+}
+
+impl PdfConformance {
+    pub fn name(self) -> &'static str {
+        match self {
+            PdfConformance::Ua1 => "ua-1",
+            PdfConformance::A2b => "a-2b",
+            PdfConformance::A3b => "a-3b",
+            PdfConformance::None => "none",
+        }
+    }
+}
+
+/// manuscript.yaml
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub title: String,
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    pub authors: Vec<AuthorSpec>,
+    #[serde(default)]
+    pub affiliations: IndexMap<String, String>,
+    pub sections: Vec<String>,
+    #[serde(default, rename = "abstract")]
+    pub abstract_: Option<AbstractSpec>,
+    /// The highlights box: titled lists of Markdown items.
+    #[serde(default)]
+    pub summary: Option<IndexMap<String, Vec<String>>>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub dates: Option<Dates>,
+    #[serde(default)]
+    pub journal: Option<JournalSpec>,
+    #[serde(default)]
+    pub article_type: Option<String>,
+    #[serde(default)]
+    pub doi: Option<String>,
+    #[serde(default)]
+    pub license: Option<LicenseSpec>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    #[serde(default)]
+    pub csl: Option<String>,
+    /// Bibliography files relative to the project root; default: every file
+    /// in bibliography/.
+    #[serde(default)]
+    pub bibliography: Option<Vec<String>>,
+    #[serde(default)]
+    pub checks: Vec<CheckSpec>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub pdf: Option<PdfSpec>,
+    #[serde(default)]
+    pub back_matter: Vec<TitledMarkdown>,
+    /// File name stem of the PDF and BibTeX outputs.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Let raw HTML in Markdown through (escaped otherwise).
+    #[serde(default)]
+    pub allow_html: bool,
+}
+
+/// The address a site is served from (`base_url`, `--base-url`), for every
+/// command alike: an absolute http(s) URL without user, query or fragment,
+/// ending in `/`. The error completes "base_url `...` ".
+pub fn parse_base_url(given: &str) -> std::result::Result<url::Url, String> {
+    let mut url =
+        url::Url::parse(given.trim()).map_err(|e| format!("is not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err("is not an http:// or https:// address".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("may not have a query or a fragment".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("may not hold a user name or password".into());
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
