@@ -1,0 +1,278 @@
+//! The PDF renderer's first half: document model to Typst markup. The
+//! theme's `typst/article.typ` decides the look; this file only says what is
+//! there, with the same strings as the site (citations, references, numbers).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::model::dates::{long_date, parse_iso_date};
+use crate::model::*;
+
+/// Escape text for Typst markup: every character with a meaning is escaped.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '*' | '_' | '`' | '$' | '#' | '[' | ']' | '<' | '>' | '@' | '=' | '-' | '+'
+            | '/' | '~' | '"' | '\'' | '.' | '(' | ')' | ':' | ';' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Typst string literal.
+pub fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            '\t' => out.push_str("\\t"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A label name Typst accepts (`<name>`), derived from an id.
+pub fn label(id: &str) -> String {
+    let mut out = String::new();
+    for c in id.chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':' {
+            out.push(c);
+        } else {
+            let _ = write!(out, "_{:x}_", c as u32);
+        }
+    }
+    out
+}
+
+mod source;
+mod table;
+
+pub use source::{document_date, main_source};
+
+/// Writes the model as Typst markup, with the virtual paths of images.
+struct TypstWriter<'d> {
+    doc: &'d Document,
+    /// Footnotes being written (a note that cites itself stops here).
+    notes: std::cell::RefCell<Vec<usize>>,
+    /// Virtual paths of images by their source path.
+    images: &'d HashMap<String, String>,
+}
+
+impl TypstWriter<'_> {
+    pub(super) fn inlines(&self, out: &mut String, inl: &[Inline]) {
+        for i in inl {
+            self.inline(out, i);
+        }
+    }
+
+    pub(super) fn content(&self, inl: &[Inline]) -> String {
+        let mut s = String::from("[");
+        self.inlines(&mut s, inl);
+        s.push(']');
+        s
+    }
+
+    pub(super) fn wrap(&self, out: &mut String, func: &str, inner: &[Inline]) {
+        let _ = write!(out, "#{func}");
+        out.push_str(&self.content(inner));
+    }
+
+    pub(super) fn inline(&self, out: &mut String, i: &Inline) {
+        match i {
+            Inline::Text(t) => out.push_str(&esc(t)),
+            Inline::Emph(c) => self.wrap(out, "emph", c),
+            Inline::Strong(c) => self.wrap(out, "strong", c),
+            Inline::Strike(c) => self.wrap(out, "strike", c),
+            Inline::Sup(c) => self.wrap(out, "super", c),
+            Inline::Sub(c) => self.wrap(out, "sub", c),
+            Inline::SmallCaps(c) => self.wrap(out, "smallcaps", c),
+            Inline::Code(c) => {
+                let _ = write!(out, "#raw({})", string(c));
+            }
+            Inline::Math {
+                tex,
+                display,
+                label: eq,
+            } => match self
+                .doc
+                .typst_math
+                .get(&crate::model::math_key(tex, *display))
+            {
+                Some(m) => {
+                    // Numbered with galley's number, so both outputs agree.
+                    match eq
+                        .as_ref()
+                        .and_then(|id| self.doc.targets.get(id).map(|t| (id, t)))
+                    {
+                        Some((id, t)) => {
+                            let _ = write!(
+                                out,
+                                "#math.equation(block: true, numbering: _ => {}, alt: {}, ${m}$) <{}>",
+                                string(&format!("({})", t.number)),
+                                string(tex),
+                                label(id)
+                            );
+                        }
+                        None => {
+                            let _ = write!(
+                                out,
+                                "#math.equation(block: {display}, alt: {}, ${m}$)",
+                                string(tex)
+                            );
+                        }
+                    }
+                }
+                None => out.push_str(&esc(tex)),
+            },
+            Inline::Link { url, content } => {
+                let _ = write!(out, "#link({})", string(url));
+                out.push_str(&self.content(content));
+            }
+            Inline::Image { src, alt } => match self.images.get(src) {
+                Some(vpath) => {
+                    let _ = write!(
+                        out,
+                        "#box(image({}, alt: {}, height: 1.2em))",
+                        string(vpath),
+                        string(alt)
+                    );
+                }
+                None => out.push_str(&esc(alt)),
+            },
+            Inline::Cite(n) => {
+                if let Some(c) = self.doc.citations.get(*n) {
+                    self.inlines(out, &c.rendered);
+                }
+            }
+            Inline::RefLink { key, content } => {
+                let _ = write!(out, "#link(<ref-{}>)", label(key));
+                out.push_str(&self.content(content));
+            }
+            Inline::XRef(id) => match self.doc.targets.get(id) {
+                Some(t) => {
+                    let _ = write!(out, "#link(<{}>)[{}]", label(id), esc(&t.label()));
+                }
+                None => out.push_str(&esc(id)),
+            },
+            Inline::Note(n) => {
+                if self.notes.borrow().contains(n) {
+                    let _ = write!(out, "#super[{}]", n + 1);
+                    return;
+                }
+                self.notes.borrow_mut().push(*n);
+                let blocks = self.doc.footnotes.get(*n).cloned().unwrap_or_default();
+                let _ = write!(out, "#footnote[{}]", self.blocks_string(&blocks));
+                self.notes.borrow_mut().pop();
+            }
+            Inline::SoftBreak => out.push(' '),
+            Inline::LineBreak => out.push_str("#linebreak()"),
+        }
+    }
+
+    pub(super) fn blocks_string(&self, blocks: &[Block]) -> String {
+        let mut s = String::new();
+        for (i, b) in blocks.iter().enumerate() {
+            if i > 0 {
+                s.push_str("\n\n");
+            }
+            self.block(&mut s, b);
+        }
+        s
+    }
+
+    pub(super) fn block(&self, out: &mut String, b: &Block) {
+        match b {
+            Block::Heading(h) => {
+                let _ = write!(out, "#sec({}, {}, ", h.level, string(&h.number));
+                out.push_str(&self.content(&h.content));
+                let _ = write!(out, ") <{}>", label(&h.id));
+            }
+            Block::Para(i) | Block::Plain(i) => self.inlines(out, i),
+            Block::List { start, items } => {
+                match start {
+                    Some(s) => {
+                        let _ = write!(out, "#enum(start: {s}");
+                    }
+                    None => out.push_str("#list("),
+                }
+                for (k, item) in items.iter().enumerate() {
+                    if k > 0 || start.is_some() {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "[{}]", self.blocks_string(item));
+                }
+                out.push(')');
+            }
+            Block::Quote(b) => {
+                let _ = write!(out, "#quote(block: true)[{}]", self.blocks_string(b));
+            }
+            Block::Code { lang, text } => {
+                let _ = write!(
+                    out,
+                    "#raw(block: true, lang: {}, {})",
+                    string(lang),
+                    string(text)
+                );
+            }
+            Block::Rule => out.push_str("#line(length: 100%, stroke: 0.5pt)"),
+            Block::Html(_) => {}
+            Block::Table(t) => self.table(out, t),
+            Block::Figure(f) => self.figure(out, f),
+        }
+    }
+
+    pub(super) fn figure(&self, out: &mut String, f: &Figure) {
+        let body = match &f.body {
+            FigureBody::Svg { file, .. } => {
+                format!(
+                    "image({}, alt: {}, width: 100%)",
+                    string(&format!("/{file}")),
+                    string(&f.alt)
+                )
+            }
+            FigureBody::Image { src } => match self.images.get(src) {
+                Some(vpath) => format!(
+                    "image({}, alt: {}, width: 100%)",
+                    string(vpath),
+                    string(&f.alt)
+                ),
+                None => format!("[{}]", esc(&f.alt)),
+            },
+        };
+        let _ = write!(
+            out,
+            "#fig(number: {}, caption: {}, alt: {}, {body}) <{}>",
+            string(&f.number.to_string()),
+            self.content(&f.caption),
+            string(&f.alt),
+            label(&f.id)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    pub(super) fn escapes_markup() {
+        assert_eq!(
+            esc("a*b_c #x [1] <y> @z 1. - \"q\""),
+            "a\\*b\\_c \\#x \\[1\\] \\<y\\> \\@z 1\\. \\- \\\"q\\\""
+        );
+        assert_eq!(string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(label("ref-smith 2020"), "ref-smith_20_2020");
+    }
+}
