@@ -1,12 +1,13 @@
 //! The front and back matter: title, authors, affiliations, dates,
 //! journal, license, abstract, summary boxes, declarations.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::assembler::Assembler;
 use crate::diag::Diagnostic;
-use crate::load::meta::{AbstractSpec, JournalSpec, LicenseSpec};
+use crate::load::meta::{AbstractSpec, JournalSpec, LicenseSpec, Meta};
 use crate::load::project::MANIFEST;
+use crate::model::dates::parse_iso_date;
 use crate::model::ids::{is_file_id, slugify};
 use crate::model::*;
 
@@ -19,67 +20,8 @@ impl Assembler<'_> {
             .subtitle
             .clone()
             .map(|s| self.manifest_inline(&s, "the subtitle"));
-        let aff_index: HashMap<&str, usize> = meta
-            .affiliations
-            .keys()
-            .enumerate()
-            .map(|(i, k)| (k.as_str(), i + 1))
-            .collect();
-        let authors = meta
-            .authors
-            .iter()
-            .map(|a| {
-                let (g, f) = split_name(&a.name);
-                Author {
-                    name: a.name.clone(),
-                    given: a.given.clone().unwrap_or(g),
-                    family: a.family.clone().unwrap_or(f),
-                    marks: a
-                        .affiliations
-                        .iter()
-                        .filter_map(|k| aff_index.get(k.as_str()).map(|n| n.to_string()))
-                        .collect(),
-                    orcid: a.orcid.clone(),
-                    email: a.email.clone(),
-                    corresponding: a.corresponding,
-                }
-            })
-            .collect();
-        let affiliations = meta
-            .affiliations
-            .values()
-            .enumerate()
-            .map(|(i, t)| Affiliation {
-                mark: (i + 1).to_string(),
-                text: t.clone(),
-            })
-            .collect();
-        let mut dates = Vec::new();
-        if let Some(d) = &meta.dates {
-            for (kind, v) in [
-                ("received", &d.received),
-                ("revised", &d.revised),
-                ("accepted", &d.accepted),
-                ("published", &d.published),
-            ] {
-                if let Some(v) = v {
-                    if crate::model::dates::parse_iso_date(v).is_none() {
-                        let t = self.manifest_text();
-                        let span = t.find(v.as_str()).map_or(0..1, |i| i..i + v.len());
-                        self.diags.push(
-                            Diagnostic::error(format!(
-                                "date `{v}` is not an ISO date (YYYY-MM-DD)"
-                            ))
-                            .at(MANIFEST, span),
-                        );
-                    }
-                    dates.push(DateEntry {
-                        kind: kind.to_string(),
-                        iso: v.clone(),
-                    });
-                }
-            }
-        }
+        let (authors, affiliations) = authors(meta);
+        let dates = self.dates();
         let journal_full = match &meta.journal {
             Some(JournalSpec::Full(j)) => Some(j),
             _ => None,
@@ -93,34 +35,14 @@ impl Assembler<'_> {
             dates
                 .iter()
                 .rev()
-                .find_map(|d| crate::model::dates::parse_iso_date(&d.iso).map(|(y, _, _)| y as i64))
+                .find_map(|d| parse_iso_date(&d.iso).map(|(y, _, _)| y as i64))
         });
         let (license_name, license_url) = match &meta.license {
             Some(LicenseSpec::Name(n)) => (Some(n.clone()), None),
             Some(LicenseSpec::Full(l)) => (Some(l.name.clone()), l.url.clone()),
             None => (None, None),
         };
-        if let Some(slug) = &meta.slug {
-            if !is_file_id(slug) {
-                let t = self.manifest_text();
-                let span = crate::load::yaml::yaml_key_span(&t, "slug").unwrap_or(0..1);
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "slug `{slug}` names output files; use only letters, digits, `-` and `_`"
-                    ))
-                    .at(MANIFEST, span),
-                );
-            }
-        }
-        let slug = meta.slug.clone().unwrap_or_else(|| {
-            let s = slugify(&title_text);
-            let words: Vec<&str> = s.split('-').filter(|w| !w.is_empty()).take(6).collect();
-            if words.is_empty() {
-                "article".to_string()
-            } else {
-                words.join("-")
-            }
-        });
+        let slug = self.slug(&title_text);
         Document {
             title,
             title_text,
@@ -141,18 +63,64 @@ impl Assembler<'_> {
             doi: meta.doi.clone(),
             license_name,
             license_url,
-            abstract_: Vec::new(),
-            summary: Vec::new(),
-            sections: Vec::new(),
-            back_matter: Vec::new(),
-            citations: Vec::new(),
-            references: Vec::new(),
-            footnotes: Vec::new(),
-            targets: BTreeMap::new(),
             numeric_citations: true,
-            mathml: BTreeMap::new(),
-            typst_math: BTreeMap::new(),
+            ..Document::default()
         }
+    }
+
+    /// The dates manuscript.yaml gives, in the order of a paper's life.
+    fn dates(&mut self) -> Vec<DateEntry> {
+        let mut dates = Vec::new();
+        let Some(d) = &self.project.meta.dates else {
+            return dates;
+        };
+        for (kind, v) in [
+            ("received", &d.received),
+            ("revised", &d.revised),
+            ("accepted", &d.accepted),
+            ("published", &d.published),
+        ] {
+            let Some(v) = v else { continue };
+            if parse_iso_date(v).is_none() {
+                let t = self.manifest_text();
+                let span = t.find(v.as_str()).map_or(0..1, |i| i..i + v.len());
+                self.diags.push(
+                    Diagnostic::error(format!("date `{v}` is not an ISO date (YYYY-MM-DD)"))
+                        .at(MANIFEST, span),
+                );
+            }
+            dates.push(DateEntry {
+                kind: kind.to_string(),
+                iso: v.clone(),
+            });
+        }
+        dates
+    }
+
+    /// The name of the output files: `slug`, else the title's first words.
+    fn slug(&mut self, title_text: &str) -> String {
+        let meta = &self.project.meta;
+        if let Some(slug) = &meta.slug {
+            if !is_file_id(slug) {
+                let t = self.manifest_text();
+                let span = crate::load::yaml::yaml_key_span(&t, "slug").unwrap_or(0..1);
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "slug `{slug}` names output files; use only letters, digits, `-` and `_`"
+                    ))
+                    .at(MANIFEST, span),
+                );
+            }
+        }
+        meta.slug.clone().unwrap_or_else(|| {
+            let s = slugify(title_text);
+            let words: Vec<&str> = s.split('-').filter(|w| !w.is_empty()).take(6).collect();
+            if words.is_empty() {
+                "article".to_string()
+            } else {
+                words.join("-")
+            }
+        })
     }
 
     pub(super) fn abstract_blocks(&mut self) -> Vec<TitledBlocks> {
@@ -232,4 +200,45 @@ fn split_name(name: &str) -> (String, String) {
         Some(i) => (name[..i].trim().to_string(), name[i + 1..].to_string()),
         None => (String::new(), name.to_string()),
     }
+}
+
+/// The authors, with the marks of their affiliations, and the
+/// affiliations numbered in order.
+fn authors(meta: &Meta) -> (Vec<Author>, Vec<Affiliation>) {
+    let aff_index: HashMap<&str, usize> = meta
+        .affiliations
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i + 1))
+        .collect();
+    let authors = meta
+        .authors
+        .iter()
+        .map(|a| {
+            let (g, f) = split_name(&a.name);
+            Author {
+                name: a.name.clone(),
+                given: a.given.clone().unwrap_or(g),
+                family: a.family.clone().unwrap_or(f),
+                marks: a
+                    .affiliations
+                    .iter()
+                    .filter_map(|k| aff_index.get(k.as_str()).map(|n| n.to_string()))
+                    .collect(),
+                orcid: a.orcid.clone(),
+                email: a.email.clone(),
+                corresponding: a.corresponding,
+            }
+        })
+        .collect();
+    let affiliations = meta
+        .affiliations
+        .values()
+        .enumerate()
+        .map(|(i, t)| Affiliation {
+            mark: (i + 1).to_string(),
+            text: t.clone(),
+        })
+        .collect();
+    (authors, affiliations)
 }

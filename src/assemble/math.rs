@@ -1,5 +1,6 @@
 //! LaTeX math to MathML (for the site), converted once at build time.
 
+use crate::model::escape::typst_string;
 use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
 
 /// Groups (`{...}`, `\left...\right`, `\begin...\end`) inside one another,
@@ -118,10 +119,6 @@ struct TexParser {
     /// Inside the arguments of a Typst function (frac, sqrt): a comma or
     /// semicolon there is literal, not an argument separator.
     in_call: usize,
-}
-
-fn typst_string(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn symbol(cmd: &str) -> Option<&'static str> {

@@ -107,66 +107,10 @@ impl Assembler<'_> {
 
     pub(super) fn build_table(&mut self, spec: &LoadedSpec, number: usize) -> Option<Block> {
         let s = &spec.spec;
-        let file_label = spec.file.display().to_string();
-        let name = self.next_template_name(&file_label);
-        let rows = match template::eval_expr(&mut self.tera, &name, &s.source, &self.ctx) {
-            Ok(Value::Array(rows)) => rows,
-            Ok(other) => {
-                let kind = match other {
-                    Value::Object(_) => "a map",
-                    Value::Null => "nothing (null)",
-                    Value::String(_) => "a string",
-                    Value::Number(_) => "a number",
-                    Value::Bool(_) => "a boolean",
-                    Value::Array(_) => "a list",
-                };
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "table source `{}` gives {kind}, not a list of rows",
-                        s.source
-                    ))
-                    .at(&spec.file, spec.key_span("source")),
-                );
-                return None;
-            }
-            Err(e) => {
-                let msg = template::error_chain(&e)
-                    .into_iter()
-                    .filter(|m| !m.starts_with("Failed to"))
-                    .collect::<Vec<_>>()
-                    .join(": ");
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "table source `{}` cannot be evaluated: {msg}",
-                        s.source
-                    ))
-                    .at(&spec.file, spec.key_span("source")),
-                );
-                return None;
-            }
-        };
-        let caption_t = self.spec_template(spec, &s.caption, "the table caption");
-        let group_t = s
-            .group
-            .as_ref()
-            .and_then(|g| self.spec_template(spec, g, "the table group"));
-        let notes_t = s
-            .notes
-            .as_ref()
-            .and_then(|n| self.spec_template(spec, n, "the table notes"));
-        let mut cell_ts = Vec::new();
-        for (i, c) in s.columns.iter().enumerate() {
-            cell_ts.push(self.spec_template(
-                spec,
-                &c.cell,
-                &format!("column {} (`{}`) of {}", i + 1, c.header, s.id),
-            ));
-        }
-        if cell_ts.iter().any(Option::is_none) {
-            return None;
-        }
+        let rows = self.table_source(spec)?;
+        let templates = self.table_templates(spec)?;
         let mut ctx = self.ctx.clone();
-        let caption = match &caption_t {
+        let caption = match &templates.caption {
             Some((n, o)) => {
                 let r = self.render_spec(n, o, &ctx, "the table caption")?;
                 markdown::inline(self.spec_markdown(spec, o, &r))
@@ -188,7 +132,7 @@ impl Assembler<'_> {
         for (idx, row) in rows.iter().enumerate() {
             ctx.insert("row", row);
             ctx.insert("index", &(idx + 1));
-            if let Some((n, o)) = &group_t {
+            if let Some((n, o)) = &templates.group {
                 let g = self
                     .render_spec(n, o, &ctx, "the table group")?
                     .trim()
@@ -202,43 +146,10 @@ impl Assembler<'_> {
             }
             group_index += 1;
             ctx.insert("group_index", &group_index);
-            let mut cells = Vec::new();
-            for (ci, col) in s.columns.iter().enumerate() {
-                let (n, o) = cell_ts[ci].clone()?;
-                let what = format!(
-                    "row {} column {} (`{}`) of {}",
-                    idx + 1,
-                    ci + 1,
-                    col.header,
-                    s.id
-                );
-                let text = self.render_spec(&n, &o, &ctx, &what)?;
-                if col.mark {
-                    let key = text.trim();
-                    match marks.iter().find(|m| m.key == key) {
-                        Some(m) => cells.push(Cell::Mark(m.clone())),
-                        None => {
-                            let keys = marks
-                                .iter()
-                                .map(|m| m.key.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            self.diags.push(
-                                Diagnostic::error(format!(
-                                    "{what}: `{key}` is not one of the table's marks ({keys})"
-                                ))
-                                .at(&spec.file, o.offset..o.offset + 1),
-                            );
-                            cells.push(Cell::Blocks(Vec::new()));
-                        }
-                    }
-                } else {
-                    cells.push(Cell::Blocks(self.spec_markdown(spec, &o, &text)));
-                }
-            }
+            let cells = self.table_row(spec, &templates.cells, &ctx, idx, &marks)?;
             out_rows.push(Row::Cells(cells));
         }
-        let notes = match &notes_t {
+        let notes = match &templates.notes {
             Some((n, o)) => {
                 let r = self.render_spec(n, o, &ctx, "the table notes")?;
                 self.spec_markdown(spec, o, &r)
@@ -249,12 +160,7 @@ impl Assembler<'_> {
             .columns
             .iter()
             .map(|c| Column {
-                align: match c.align.as_deref() {
-                    Some("center") => Some(Align::Center),
-                    Some("right") => Some(Align::Right),
-                    Some("left") => Some(Align::Left),
-                    _ => None,
-                },
+                align: c.align,
                 width: c.width,
             })
             .collect();
@@ -269,6 +175,117 @@ impl Assembler<'_> {
             notes,
             marks,
         })))
+    }
+
+    /// The rows `source:` gives: a list, or an error at the key.
+    fn table_source(&mut self, spec: &LoadedSpec) -> Option<Vec<Value>> {
+        let s = &spec.spec;
+        let file_label = spec.file.display().to_string();
+        let name = self.next_template_name(&file_label);
+        let problem = match template::eval_expr(&mut self.tera, &name, &s.source, &self.ctx) {
+            Ok(Value::Array(rows)) => return Some(rows),
+            Ok(other) => {
+                let kind = match other {
+                    Value::Object(_) => "a map",
+                    Value::Null => "nothing (null)",
+                    Value::String(_) => "a string",
+                    Value::Number(_) => "a number",
+                    Value::Bool(_) => "a boolean",
+                    Value::Array(_) => "a list",
+                };
+                format!("gives {kind}, not a list of rows")
+            }
+            Err(e) => {
+                let msg = template::error_chain(&e)
+                    .into_iter()
+                    .filter(|m| !m.starts_with("Failed to"))
+                    .collect::<Vec<_>>()
+                    .join(": ");
+                format!("cannot be evaluated: {msg}")
+            }
+        };
+        self.diags.push(
+            Diagnostic::error(format!("table source `{}` {problem}", s.source))
+                .at(&spec.file, spec.key_span("source")),
+        );
+        None
+    }
+
+    /// The spec's templates, each added to Tera once; None if one of the
+    /// cells' does not parse (its error is reported).
+    fn table_templates(&mut self, spec: &LoadedSpec) -> Option<TableTemplates> {
+        let s = &spec.spec;
+        let caption = self.spec_template(spec, &s.caption, "the table caption");
+        let group = s
+            .group
+            .as_ref()
+            .and_then(|g| self.spec_template(spec, g, "the table group"));
+        let notes = s
+            .notes
+            .as_ref()
+            .and_then(|n| self.spec_template(spec, n, "the table notes"));
+        let mut cells = Vec::new();
+        for (i, c) in s.columns.iter().enumerate() {
+            cells.push(self.spec_template(
+                spec,
+                &c.cell,
+                &format!("column {} (`{}`) of {}", i + 1, c.header, s.id),
+            ));
+        }
+        let cells = cells.into_iter().collect::<Option<Vec<_>>>()?;
+        Some(TableTemplates {
+            caption,
+            group,
+            notes,
+            cells,
+        })
+    }
+
+    /// One row's cells: Markdown, or a mark of the table's legend.
+    fn table_row(
+        &mut self,
+        spec: &LoadedSpec,
+        cells: &[(String, Origin)],
+        ctx: &Context,
+        idx: usize,
+        marks: &[Mark],
+    ) -> Option<Vec<Cell>> {
+        let s = &spec.spec;
+        let mut out = Vec::new();
+        for (ci, col) in s.columns.iter().enumerate() {
+            let (n, o) = &cells[ci];
+            let what = format!(
+                "row {} column {} (`{}`) of {}",
+                idx + 1,
+                ci + 1,
+                col.header,
+                s.id
+            );
+            let text = self.render_spec(n, o, ctx, &what)?;
+            if !col.mark {
+                out.push(Cell::Blocks(self.spec_markdown(spec, o, &text)));
+                continue;
+            }
+            let key = text.trim();
+            match marks.iter().find(|m| m.key == key) {
+                Some(m) => out.push(Cell::Mark(m.clone())),
+                None => {
+                    let keys = marks
+                        .iter()
+                        .map(|m| m.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "{what}: `{key}` is not one of the table's marks ({keys})"
+                        ))
+                        .at(&spec.file, o.offset..o.offset + 1),
+                    );
+                    out.push(Cell::Blocks(Vec::new()));
+                }
+            }
+        }
+        Some(out)
     }
 
     pub(super) fn table_header(&mut self, spec: &LoadedSpec) -> Vec<Vec<HeaderCell>> {
@@ -328,4 +345,12 @@ impl Assembler<'_> {
         }
         vec![top, bottom]
     }
+}
+
+/// A table spec's templates: (Tera name, origin) of each.
+struct TableTemplates {
+    caption: Option<(String, Origin)>,
+    group: Option<(String, Origin)>,
+    notes: Option<(String, Origin)>,
+    cells: Vec<(String, Origin)>,
 }

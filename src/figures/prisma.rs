@@ -4,6 +4,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::model::escape::html as esc;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Source {
@@ -141,13 +143,6 @@ const FONT: f64 = 13.0;
 const LINE: f64 = 17.0;
 const PAD: f64 = 10.0;
 const ROW_GAP: f64 = 34.0;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// Greedy word wrap by an estimate of the text width.
 fn wrap(text: &str, width: f64) -> Vec<String> {

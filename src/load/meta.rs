@@ -92,12 +92,62 @@ pub struct CheckSpec {
 #[serde(deny_unknown_fields)]
 pub struct PdfSpec {
     /// Typst paper name: a4, us-letter, ...
-    pub paper: Option<String>,
+    pub paper: Option<PaperSize>,
     pub font_size: Option<f64>,
     /// Text columns of the body (the title block and abstract span them).
     pub columns: Option<u8>,
     /// ua-1 (tagged, accessible; the default), a-2b, a-3b or none.
     pub standard: Option<PdfConformance>,
+}
+
+/// A paper size by Typst's name for it (`pdf: {paper: ...}`): a4,
+/// us-letter, iso-b5, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaperSize(String);
+
+impl PaperSize {
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for PaperSize {
+    fn default() -> Self {
+        PaperSize("a4".into())
+    }
+}
+
+/// Every paper name Typst knows, in its order.
+fn paper_names() -> Vec<String> {
+    use typst::foundations::{CastInfo, Reflect, Value};
+    fn walk(info: &CastInfo, out: &mut Vec<String>) {
+        match info {
+            CastInfo::Value(Value::Str(s), _) => out.push(s.to_string()),
+            CastInfo::Union(list) => list.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&<typst::layout::Paper as Reflect>::input(), &mut out);
+    out
+}
+
+impl<'de> Deserialize<'de> for PaperSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let given = String::deserialize(d)?;
+        let names = paper_names();
+        if names.contains(&given) {
+            return Ok(PaperSize(given));
+        }
+        let hint = match crate::diag::nearest(&given, names.iter().map(String::as_str)) {
+            Some(n) => format!("did you mean `{n}`? "),
+            None => String::new(),
+        };
+        Err(serde::de::Error::custom(format!(
+            "unknown paper size `{given}`; {hint}expected one of Typst's paper names, such as `a4`, `a5`, `us-letter`, `us-legal`, `iso-b5` ({} in all)",
+            names.len()
+        )))
+    }
 }
 
 /// The standard a PDF claims to conform to (`pdf: {standard: ...}`).

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::project::TextFile;
 use crate::load::yaml::{parse_yaml, yaml_key_span};
+use crate::model::Align;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +26,7 @@ pub struct ColumnSpec {
     pub header: String,
     pub cell: String,
     #[serde(default)]
-    pub align: Option<String>,
+    pub align: Option<Align>,
     #[serde(default)]
     pub width: Option<f64>,
     #[serde(default)]
@@ -101,21 +102,6 @@ pub fn load_specs(files: &[TextFile]) -> Result<BTreeMap<String, LoadedSpec>, Di
             );
         }
         for (i, c) in loaded.spec.columns.iter().enumerate() {
-            if let Some(a) = &c.align {
-                if !matches!(a.as_str(), "left" | "center" | "right") {
-                    let span = f
-                        .text
-                        .find(&format!("align: {a}"))
-                        .map_or(0..1, |s| s..s + 7 + a.len());
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "column {} has align `{a}`; use left, center or right",
-                            i + 1
-                        ))
-                        .at(&f.path, span),
-                    );
-                }
-            }
             if c.mark && loaded.spec.marks.is_empty() {
                 diags.push(
                     Diagnostic::error(format!(

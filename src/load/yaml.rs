@@ -52,7 +52,16 @@ pub fn yaml_error(e: &serde_yaml::Error, rel: &Path, text: &str) -> Diagnostic {
     match e.location() {
         Some(loc) => {
             let off = offset_of(text, loc.line(), loc.column());
-            d.at(rel, off..off + 1)
+            // A value outside a closed set is underlined whole (serde
+            // points at the value, or for a checked value at its key).
+            let line_end = text[off..].find('\n').map_or(text.len(), |i| off + i);
+            let span = msg
+                .split_once("unknown variant `")
+                .or_else(|| msg.split_once("unknown paper size `"))
+                .and_then(|(_, r)| r.split('`').next())
+                .filter(|v| !v.is_empty())
+                .and_then(|v| text[off..line_end].find(v).map(|i| off + i..off + i + v.len()));
+            d.at(rel, span.unwrap_or(off..off + 1))
         }
         None if msg.contains("repetition limit") => match first_alias(text) {
             Some(off) => Diagnostic::error(

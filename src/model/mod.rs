@@ -5,6 +5,7 @@
 //! both outputs print the same strings.
 
 pub mod dates;
+pub mod escape;
 pub mod ids;
 
 use std::collections::BTreeMap;
@@ -83,7 +84,9 @@ pub struct Heading {
     pub content: Vec<Inline>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A column's alignment (`align:` of a table column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Align {
     Left,
     Center,
@@ -247,7 +250,7 @@ impl Target {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Document {
     pub title: Vec<Inline>,
     pub title_text: String,

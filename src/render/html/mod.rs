@@ -12,21 +12,7 @@ pub use meta::article_bibtex;
 pub use page::{render_page, DataLink, PageInfo, Pages};
 use writer::HtmlWriter;
 
-/// HTML-escape text for element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::model::escape::html as esc;
 
 /// Only links that cannot run script.
 fn safe_url(url: &str) -> bool {

@@ -170,7 +170,7 @@ pub fn world(job: &Job, sources: &mut SourceMap) -> Result<GalleyWorld, Diagnost
     let main = typeset::main_source(
         doc,
         &images,
-        spec.paper.as_deref().unwrap_or("a4"),
+        spec.paper.unwrap_or_default().name(),
         spec.font_size.unwrap_or(10.0),
         spec.columns.unwrap_or(1).max(1),
         &format!("galley {}", crate::VERSION),

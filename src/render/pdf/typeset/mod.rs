@@ -8,41 +8,6 @@ use std::fmt::Write as _;
 use crate::model::dates::{long_date, parse_iso_date};
 use crate::model::*;
 
-/// Escape text for Typst markup: every character with a meaning is escaped.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '\\' | '*' | '_' | '`' | '$' | '#' | '[' | ']' | '<' | '>' | '@' | '=' | '-' | '+'
-            | '/' | '~' | '"' | '\'' | '.' | '(' | ')' | ':' | ';' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' | '\t' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A Typst string literal.
-pub fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            '\t' => out.push_str("\\t"),
-            _ => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A label name Typst accepts (`<name>`), derived from an id.
 pub fn label(id: &str) -> String {
     let mut out = String::new();
@@ -55,6 +20,8 @@ pub fn label(id: &str) -> String {
     }
     out
 }
+
+pub use crate::model::escape::{typst_markup as esc, typst_string as string};
 
 mod source;
 mod table;
