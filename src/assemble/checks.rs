@@ -72,11 +72,7 @@ pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
                     });
                 }
                 Err(e) => {
-                    let msg = template::error_chain(e)
-                        .into_iter()
-                        .filter(|m| !m.starts_with("Failed to"))
-                        .collect::<Vec<_>>()
-                        .join(": ");
+                    let msg = crate::assemble::sandbox::error_message(e);
                     out.push(
                         Diagnostic::error(format!("check `{}` cannot be evaluated: {msg}", c.expr))
                             .at(manifest, span),

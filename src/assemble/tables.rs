@@ -196,11 +196,7 @@ impl Assembler<'_> {
                 format!("gives {kind}, not a list of rows")
             }
             Err(e) => {
-                let msg = template::error_chain(&e)
-                    .into_iter()
-                    .filter(|m| !m.starts_with("Failed to"))
-                    .collect::<Vec<_>>()
-                    .join(": ");
+                let msg = crate::assemble::sandbox::error_message(&e);
                 format!("cannot be evaluated: {msg}")
             }
         };

@@ -163,17 +163,6 @@ pub enum PdfConformance {
     None,
 }
 
-impl PdfConformance {
-    pub fn name(self) -> &'static str {
-        match self {
-            PdfConformance::Ua1 => "ua-1",
-            PdfConformance::A2b => "a-2b",
-            PdfConformance::A3b => "a-3b",
-            PdfConformance::None => "none",
-        }
-    }
-}
-
 /// manuscript.yaml
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -83,6 +83,26 @@ pub fn error_chain(err: &tera::Error) -> Vec<String> {
     out
 }
 
+/// A Tera error as one message: its chain without the wrappers that only
+/// name the template ("Failed to render 'x'", "Failed to parse 'x'"),
+/// or the whole chain if that is all there is.
+pub fn error_message(err: &tera::Error) -> String {
+    let chain = error_chain(err);
+    let useful: Vec<&String> = chain
+        .iter()
+        .filter(|m| !m.starts_with("Failed to render") && !m.starts_with("Failed to parse"))
+        .collect();
+    if useful.is_empty() {
+        chain.join(": ")
+    } else {
+        useful
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(": ")
+    }
+}
+
 /// Is the `{#` before `after` the start of a heading attribute block
 /// (`{#id .class}`, closed by `}` on its line) rather than a Tera comment
 /// (closed by `#}`)?

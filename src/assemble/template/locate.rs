@@ -41,19 +41,7 @@ pub fn locate_error(err: &tera::Error, origin: &Origin, what: &str) -> Diagnosti
                 .at(&origin.file, origin.offset + local..origin.offset + end);
         }
     }
-    let useful: Vec<&String> = chain
-        .iter()
-        .filter(|m| !m.starts_with("Failed to render") && !m.starts_with("Failed to parse"))
-        .collect();
-    let message = if useful.is_empty() {
-        chain.join(": ")
-    } else {
-        useful
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(": ")
-    };
+    let message = crate::assemble::sandbox::error_message(err);
     let message = tidy_message(&message);
     let span = find_culprit(&chain, text);
     let mut d = Diagnostic::error(format!("in {what}: {message}"));

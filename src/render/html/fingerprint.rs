@@ -17,16 +17,6 @@ pub struct Renamed {
     pub files: BTreeMap<String, (String, Vec<u8>)>,
 }
 
-impl Renamed {
-    /// Old path → new path.
-    pub fn urls(&self) -> BTreeMap<String, String> {
-        self.files
-            .iter()
-            .map(|(old, (new, _))| (old.clone(), new.clone()))
-            .collect()
-    }
-}
-
 /// Give every file (path inside the site → bytes) a content-hashed name.
 pub fn rename(files: BTreeMap<String, Vec<u8>>) -> Renamed {
     let mut done: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();

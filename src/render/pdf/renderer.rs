@@ -180,3 +180,20 @@ pub fn world(job: &Job, sources: &mut SourceMap) -> Result<GalleyWorld, Diagnost
     }
     GalleyWorld::new(main, files, typeset::document_date(doc)).map_err(Diagnostics::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The version the PDF names is the one Cargo.lock builds.
+    #[test]
+    fn typst_version_is_the_locked_one() {
+        let lock = include_str!("../../../Cargo.lock");
+        let locked = lock
+            .split("[[package]]")
+            .find(|p| p.contains("\nname = \"typst\"\n"))
+            .and_then(|p| p.split("\nversion = \"").nth(1))
+            .and_then(|v| v.split('"').next());
+        assert_eq!(locked, Some(TYPST_VERSION));
+    }
+}

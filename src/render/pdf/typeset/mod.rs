@@ -234,7 +234,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn escapes_markup() {
+    fn escapes_markup() {
         assert_eq!(
             esc("a*b_c #x [1] <y> @z 1. - \"q\""),
             "a\\*b\\_c \\#x \\[1\\] \\<y\\> \\@z 1\\. \\- \\\"q\\\""
