@@ -7,7 +7,7 @@ use tera::Context;
 
 use crate::assemble::template;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::figures::prisma;
+use crate::figures;
 use crate::load::project::{Project, MANIFEST};
 use crate::load::yaml::yaml_key_span;
 use crate::model::Document;
@@ -15,31 +15,23 @@ use crate::model::Document;
 pub fn run(project: &Project, _doc: &Document) -> Diagnostics {
     let mut out = typed_numbers(project);
     for (stem, value) in &project.data {
-        let looks_like_prisma = ["identified", "screened", "included"]
-            .iter()
-            .all(|k| value.get(k).is_some());
-        if !looks_like_prisma {
-            continue;
-        }
-        let file = project
-            .data_file(stem)
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let text = project.sources.get(&file).unwrap_or("");
-        match prisma::arithmetic(value) {
-            Ok(checks) => {
-                for c in checks.iter().filter(|c| !c.holds()) {
-                    let span = yaml_key_span(text, c.key).unwrap_or(0..1);
-                    out.push(
-                        Diagnostic::warning(format!(
-                            "PRISMA counts do not add up: {}",
-                            c.describe()
-                        ))
-                        .at(&file, span),
-                    );
+        for kind in figures::KINDS.iter().filter(|k| k.recognises(value)) {
+            let file = project
+                .data_file(stem)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let text = project.sources.get(&file).unwrap_or("");
+            match kind.check(value) {
+                Ok(warnings) => {
+                    for w in warnings {
+                        let span = yaml_key_span(text, &w.key).unwrap_or(0..1);
+                        out.push(Diagnostic::warning(w.message).at(&file, span));
+                    }
                 }
+                Err(msg) => out.push(
+                    Diagnostic::error(format!("{}: {msg}", kind.data_label())).in_file(&file),
+                ),
             }
-            Err(msg) => out.push(Diagnostic::error(format!("PRISMA data: {msg}")).in_file(&file)),
         }
     }
     if !project.meta.checks.is_empty() {

@@ -10,7 +10,7 @@ use super::assembler::{Assembler, Frame};
 use crate::assemble::markdown;
 use crate::assemble::template::{self};
 use crate::diag::Diagnostic;
-use crate::figures::prisma;
+use crate::figures::{self, FigureKind};
 use crate::load::files::resolve_inside;
 use crate::load::yaml::find_template;
 use crate::model::ids::is_file_id;
@@ -42,74 +42,27 @@ impl Assembler<'_> {
         if !self.note_placement(&id, span.clone()) {
             return None;
         }
-        let mut data_caption = None;
-        let (body, alt) = match (get("kind").as_deref(), get("src")) {
-            (Some("prisma"), _) => {
-                let stem = get("data").unwrap_or_else(|| "prisma".to_string());
-                let Some(value) = self.project.data.get(&stem) else {
+        let (body, alt, data_caption) = match (get("kind"), get("src")) {
+            (Some(name), _) => {
+                let Some(kind) = figures::kind(&name) else {
                     let d = self.error_at(
                         span,
-                        Some(&format!("\"{stem}\"")),
-                        format!("figure `{id}` reads `data.{stem}`, but manuscript/data has no file `{stem}.*`"),
+                        Some(&format!("\"{name}\"")),
+                        format!(
+                            "unknown figure kind `{name}`, expected one of {}",
+                            figures::names()
+                        ),
                     );
                     self.diags.push(d);
                     return None;
                 };
-                match prisma::render(value, &id) {
-                    Ok(fig) => {
-                        data_caption = fig.caption;
-                        (
-                            FigureBody::Svg {
-                                svg: fig.svg,
-                                file: format!("figures/{id}.svg"),
-                            },
-                            get("alt").unwrap_or(fig.description),
-                        )
-                    }
-                    Err(msg) => {
-                        let file = self
-                            .project
-                            .data_file(&stem)
-                            .map(Path::to_path_buf)
-                            .unwrap_or_default();
-                        let text = self.project.sources.get(&file).unwrap_or("");
-                        let span = msg
-                            .split('`')
-                            .nth(1)
-                            .and_then(|k| crate::load::yaml::yaml_key_span(text, k))
-                            .unwrap_or(0..1);
-                        self.diags
-                            .push(Diagnostic::error(format!("PRISMA data: {msg}")).at(file, span));
-                        return None;
-                    }
-                }
-            }
-            (Some(other), _) => {
-                let d = self.error_at(
-                    span,
-                    Some(&format!("\"{other}\"")),
-                    format!("unknown figure kind `{other}` (galley draws: prisma)"),
-                );
-                self.diags.push(d);
-                return None;
+                let stem = get("data").unwrap_or_else(|| kind.default_data().to_string());
+                let (body, alt, caption) = self.drawn(kind, &stem, &id, span.clone())?;
+                (body, get("alt").unwrap_or(alt), caption.map(|c| (stem, c)))
             }
             (None, Some(src)) => {
-                if !self.check_image(&src, span.clone()) {
-                    return None;
-                }
-                let alt = get("alt").unwrap_or_default();
-                if alt.is_empty() {
-                    let d = self.error_at(
-                        span.clone(),
-                        Some(&src),
-                        format!("figure `{id}` needs an `alt` text"),
-                    );
-                    self.diags.push(Diagnostic {
-                        severity: crate::diag::Severity::Warning,
-                        ..d
-                    });
-                }
-                (FigureBody::Image { src: src.clone() }, alt)
+                let alt = self.image_figure(&id, &src, get("alt"), span.clone())?;
+                (FigureBody::Image { src }, alt, None)
             }
             (None, None) => {
                 let d = self.error_at(
@@ -121,33 +74,7 @@ impl Assembler<'_> {
                 return None;
             }
         };
-        let caption = match get("caption") {
-            Some(c) => {
-                let (file, file_text) = (self.frame.file.clone(), self.frame.file_text.clone());
-                let base = find_template(&file_text, &c);
-                markdown::inline(self.parse_in(Frame::new(&file, &file_text, base, &c, c.clone())))
-            }
-            None => match data_caption {
-                Some(c) => {
-                    let stem = get("data").unwrap_or_else(|| "prisma".to_string());
-                    let file = self
-                        .project
-                        .data_file(&stem)
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default();
-                    let file_text = self.project.sources.get(&file).unwrap_or("").to_string();
-                    let base = find_template(&file_text, &c);
-                    markdown::inline(self.parse_in(Frame::new(
-                        &file,
-                        &file_text,
-                        base,
-                        &c,
-                        c.clone(),
-                    )))
-                }
-                None => Vec::new(),
-            },
-        };
+        let caption = self.figure_caption(get("caption"), data_caption);
         self.figures_placed += 1;
         let number = self.figures_placed;
         self.add_target(&id, "Figure", number.to_string(), span);
@@ -158,6 +85,105 @@ impl Assembler<'_> {
             alt,
             body,
         })))
+    }
+
+    /// A generated figure drawn from `data.<stem>`: its body, text
+    /// alternative and the caption its data gives.
+    fn drawn(
+        &mut self,
+        kind: &dyn FigureKind,
+        stem: &str,
+        id: &str,
+        span: Range<usize>,
+    ) -> Option<(FigureBody, String, Option<String>)> {
+        let Some(value) = self.project.data.get(stem) else {
+            let d = self.error_at(
+                span,
+                Some(&format!("\"{stem}\"")),
+                format!(
+                    "figure `{id}` reads `data.{stem}`, but manuscript/data has no file `{stem}.*`"
+                ),
+            );
+            self.diags.push(d);
+            return None;
+        };
+        match kind.draw(value, id) {
+            Ok(fig) => {
+                let body = FigureBody::Svg {
+                    svg: fig.svg,
+                    file: format!("figures/{id}.svg"),
+                };
+                Some((body, fig.description, fig.caption))
+            }
+            Err(msg) => {
+                let file = self
+                    .project
+                    .data_file(stem)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let text = self.project.sources.get(&file).unwrap_or("");
+                let span = msg
+                    .split('`')
+                    .nth(1)
+                    .and_then(|k| crate::load::yaml::yaml_key_span(text, k))
+                    .unwrap_or(0..1);
+                let d = Diagnostic::error(format!("{}: {msg}", kind.data_label()));
+                self.diags.push(d.at(file, span));
+                None
+            }
+        }
+    }
+
+    /// An image figure: the image checked, and its text alternative (a
+    /// missing one is a warning).
+    fn image_figure(
+        &mut self,
+        id: &str,
+        src: &str,
+        alt: Option<String>,
+        span: Range<usize>,
+    ) -> Option<String> {
+        if !self.check_image(src, span.clone()) {
+            return None;
+        }
+        let alt = alt.unwrap_or_default();
+        if alt.is_empty() {
+            let d = self.error_at(
+                span,
+                Some(src),
+                format!("figure `{id}` needs an `alt` text"),
+            );
+            self.diags.push(Diagnostic {
+                severity: crate::diag::Severity::Warning,
+                ..d
+            });
+        }
+        Some(alt)
+    }
+
+    /// The caption `figure()` gives, else the one its data file gives
+    /// (`data`: the file's stem and the caption), each read as Markdown
+    /// where it was written.
+    fn figure_caption(
+        &mut self,
+        given: Option<String>,
+        data: Option<(String, String)>,
+    ) -> Vec<Inline> {
+        let (file, file_text, c) = match (given, data) {
+            (Some(c), _) => (self.frame.file.clone(), self.frame.file_text.clone(), c),
+            (None, Some((stem, c))) => {
+                let file = self
+                    .project
+                    .data_file(&stem)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let text = self.project.sources.get(&file).unwrap_or("").to_string();
+                (file, text, c)
+            }
+            (None, None) => return Vec::new(),
+        };
+        let base = find_template(&file_text, &c);
+        markdown::inline(self.parse_in(Frame::new(&file, &file_text, base, &c, c.clone())))
     }
 
     /// An image path (relative to manuscript/) must name a file inside

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::{DataWarning, Drawn, FigureKind};
 use crate::model::escape::html as esc;
 
 #[derive(Debug, Deserialize)]
@@ -23,7 +24,7 @@ struct Reason {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Prisma {
+struct Counts {
     identified: u32,
     #[serde(default)]
     sources: Vec<Source>,
@@ -45,13 +46,43 @@ struct Prisma {
     caption: Option<String>,
 }
 
-#[derive(Debug)]
-pub struct PrismaFigure {
-    pub svg: String,
-    /// The caption the data file gives, if any.
-    pub caption: Option<String>,
-    /// A text alternative with every number of the diagram.
-    pub description: String,
+/// The PRISMA flow diagram as a figure kind: `figure(kind="prisma")`,
+/// from `data.prisma` unless `data=` names another file.
+pub struct Prisma;
+
+impl FigureKind for Prisma {
+    fn name(&self) -> &'static str {
+        "prisma"
+    }
+
+    fn default_data(&self) -> &'static str {
+        "prisma"
+    }
+
+    fn data_label(&self) -> &'static str {
+        "PRISMA data"
+    }
+
+    fn draw(&self, data: &Value, id: &str) -> Result<Drawn, String> {
+        render(data, id)
+    }
+
+    fn recognises(&self, data: &Value) -> bool {
+        ["identified", "screened", "included"]
+            .iter()
+            .all(|k| data.get(k).is_some())
+    }
+
+    fn check(&self, data: &Value) -> Result<Vec<DataWarning>, String> {
+        Ok(arithmetic(data)?
+            .into_iter()
+            .filter(|c| !c.holds())
+            .map(|c| DataWarning {
+                key: c.key.to_string(),
+                message: format!("PRISMA counts do not add up: {}", c.describe()),
+            })
+            .collect())
+    }
 }
 
 /// One rule of the PRISMA arithmetic: `minuend − subtrahend = actual`.
@@ -125,8 +156,8 @@ pub fn arithmetic(v: &Value) -> Result<Vec<Arithmetic>, String> {
     Ok(out)
 }
 
-fn parse(v: &Value) -> Result<Prisma, String> {
-    Prisma::deserialize(v).map_err(|e| {
+fn parse(v: &Value) -> Result<Counts, String> {
+    Counts::deserialize(v).map_err(|e| {
         let msg = e.to_string();
         // serde messages name the field in backticks already.
         msg
@@ -210,82 +241,136 @@ fn n(v: impl Into<u64>) -> String {
 }
 
 /// Draw the diagram.
-pub fn render(v: &Value, id: &str) -> Result<PrismaFigure, String> {
+pub fn render(v: &Value, id: &str) -> Result<Drawn, String> {
     let p = parse(v)?;
-    let sources = p.sources.iter().map(|s| match s.count {
-        Some(c) => format!("{} {}", s.name, n(c)),
-        None => s.name.clone(),
-    });
-    let sources: Vec<String> = sources.collect();
-    let mut ident_paras = vec!["*Records identified from:".to_string()];
-    if !sources.is_empty() {
-        ident_paras.push(sources.join("; "));
-    }
-    ident_paras.push(format!("Total {}", n(p.identified)));
-    let identified = BoxSpec { paras: ident_paras };
-    let mut removed_paras = vec!["*Records removed before screening:".to_string()];
-    if let Some(d) = p.duplicates {
-        removed_paras.push(format!("Duplicate records removed {}", n(d)));
-    }
-    if let Some(o) = p.other_removed {
-        removed_paras.push(format!("Records removed for other reasons {}", n(o)));
-    }
-    let removed = BoxSpec {
-        paras: removed_paras,
-    };
-    let screened = BoxSpec {
-        paras: vec![format!("Records screened {}", n(p.screened))],
-    };
-    let sought_n = p.full_text as u64 + p.not_retrieved.unwrap_or(0) as u64;
-    let excluded_screening = p
-        .excluded_screening
-        .map(u64::from)
-        .unwrap_or((p.screened as u64).saturating_sub(sought_n));
-    let excluded1 = BoxSpec {
-        paras: vec![format!("Records excluded {}", n(excluded_screening))],
-    };
-    let sought = p.not_retrieved.map(|_| BoxSpec {
-        paras: vec![format!("Reports sought for retrieval {}", n(sought_n))],
-    });
-    let not_retrieved = p.not_retrieved.map(|nr| BoxSpec {
-        paras: vec![format!("Reports not retrieved {}", n(nr))],
-    });
-    let assessed = BoxSpec {
-        paras: vec![format!(
-            "Reports assessed for eligibility {}",
-            n(p.full_text)
-        )],
-    };
-    let mut reasons = vec!["*Reports excluded:".to_string()];
-    for r in &p.excluded_full_text {
-        reasons.push(format!("{} {}", r.reason, n(r.count)));
-    }
-    let excluded2 = BoxSpec { paras: reasons };
-    let included = BoxSpec {
-        paras: vec![format!("Studies included in review {}", n(p.included))],
-    };
+    let boxes = Boxes::of(&p);
+    let rows = boxes.rows(&p);
+    let placed = place(&rows);
+    let description = describe(&p, boxes.excluded_screening);
+    let svg = draw(id, &placed, &description);
+    Ok(Drawn {
+        svg,
+        description,
+        caption: p.caption.clone(),
+    })
+}
 
-    // Rows: (main, side)
-    let mut rows: Vec<(&BoxSpec, Option<&BoxSpec>, &str)> = vec![
-        (&identified, Some(&removed), "Identification"),
-        (&screened, Some(&excluded1), "Screening"),
-    ];
-    if let (Some(s), Some(nr)) = (&sought, &not_retrieved) {
-        rows.push((s, Some(nr), "Screening"));
-    }
-    rows.push((
-        &assessed,
-        if p.excluded_full_text.is_empty() {
-            None
-        } else {
-            Some(&excluded2)
-        },
-        "Screening",
-    ));
-    rows.push((&included, None, "Included"));
+/// The diagram's boxes, with their text.
+struct Boxes {
+    identified: BoxSpec,
+    removed: BoxSpec,
+    screened: BoxSpec,
+    excluded1: BoxSpec,
+    sought: Option<BoxSpec>,
+    not_retrieved: Option<BoxSpec>,
+    assessed: BoxSpec,
+    excluded2: BoxSpec,
+    included: BoxSpec,
+    /// Records excluded at screening (given, or what the counts imply).
+    excluded_screening: u64,
+}
 
-    // Row heights: the taller box of the row; a phase's rows grow so its
-    // rotated label fits beside them.
+/// A row of the diagram: its main box, the box beside it, its phase.
+type Row<'b> = (&'b BoxSpec, Option<&'b BoxSpec>, &'static str);
+
+/// A row placed: (top, height, main, side, phase).
+type Placed<'b> = (f64, f64, &'b BoxSpec, Option<&'b BoxSpec>, &'static str);
+
+impl Boxes {
+    fn of(p: &Counts) -> Boxes {
+        let sources = p.sources.iter().map(|s| match s.count {
+            Some(c) => format!("{} {}", s.name, n(c)),
+            None => s.name.clone(),
+        });
+        let sources: Vec<String> = sources.collect();
+        let mut ident_paras = vec!["*Records identified from:".to_string()];
+        if !sources.is_empty() {
+            ident_paras.push(sources.join("; "));
+        }
+        ident_paras.push(format!("Total {}", n(p.identified)));
+        let identified = BoxSpec { paras: ident_paras };
+        let mut removed_paras = vec!["*Records removed before screening:".to_string()];
+        if let Some(d) = p.duplicates {
+            removed_paras.push(format!("Duplicate records removed {}", n(d)));
+        }
+        if let Some(o) = p.other_removed {
+            removed_paras.push(format!("Records removed for other reasons {}", n(o)));
+        }
+        let removed = BoxSpec {
+            paras: removed_paras,
+        };
+        let screened = BoxSpec {
+            paras: vec![format!("Records screened {}", n(p.screened))],
+        };
+        let sought_n = p.full_text as u64 + p.not_retrieved.unwrap_or(0) as u64;
+        let excluded_screening = p
+            .excluded_screening
+            .map(u64::from)
+            .unwrap_or((p.screened as u64).saturating_sub(sought_n));
+        let excluded1 = BoxSpec {
+            paras: vec![format!("Records excluded {}", n(excluded_screening))],
+        };
+        let sought = p.not_retrieved.map(|_| BoxSpec {
+            paras: vec![format!("Reports sought for retrieval {}", n(sought_n))],
+        });
+        let not_retrieved = p.not_retrieved.map(|nr| BoxSpec {
+            paras: vec![format!("Reports not retrieved {}", n(nr))],
+        });
+        let assessed = BoxSpec {
+            paras: vec![format!(
+                "Reports assessed for eligibility {}",
+                n(p.full_text)
+            )],
+        };
+        let mut reasons = vec!["*Reports excluded:".to_string()];
+        for r in &p.excluded_full_text {
+            reasons.push(format!("{} {}", r.reason, n(r.count)));
+        }
+        let excluded2 = BoxSpec { paras: reasons };
+        let included = BoxSpec {
+            paras: vec![format!("Studies included in review {}", n(p.included))],
+        };
+
+        Boxes {
+            identified,
+            removed,
+            screened,
+            excluded1,
+            sought,
+            not_retrieved,
+            assessed,
+            excluded2,
+            included,
+            excluded_screening,
+        }
+    }
+
+    fn rows(&self, p: &Counts) -> Vec<Row<'_>> {
+        let mut rows: Vec<Row> = vec![
+            (&self.identified, Some(&self.removed), "Identification"),
+            (&self.screened, Some(&self.excluded1), "Screening"),
+        ];
+        if let (Some(s), Some(nr)) = (&self.sought, &self.not_retrieved) {
+            rows.push((s, Some(nr), "Screening"));
+        }
+        rows.push((
+            &self.assessed,
+            if p.excluded_full_text.is_empty() {
+                None
+            } else {
+                Some(&self.excluded2)
+            },
+            "Screening",
+        ));
+        rows.push((&self.included, None, "Included"));
+
+        rows
+    }
+}
+
+/// Row heights: the taller box of the row; a phase's rows grow so its
+/// rotated label fits beside them.
+fn place<'b>(rows: &[Row<'b>]) -> Vec<Placed<'b>> {
     let mut heights: Vec<f64> = rows
         .iter()
         .map(|(m, s, _)| m.height().max(s.map_or(0.0, |s| s.height())))
@@ -312,10 +397,16 @@ pub fn render(v: &Value, id: &str) -> Result<PrismaFigure, String> {
         placed.push((y, *h, *main, *side, *phase));
         y += h + ROW_GAP;
     }
+    placed
+}
+
+/// The diagram as SVG.
+fn draw(id: &str, placed: &[Placed], description: &str) -> String {
+    // As the rows were placed: each row's top plus (height + gap).
+    let y = placed.last().map_or(ROW_GAP, |l| l.0 + (l.1 + ROW_GAP));
     let total_h = y - ROW_GAP;
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
-    let description = describe(&p, excluded_screening);
     let mut svg = String::new();
     svg.push_str(&format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"prisma\" viewBox=\"0 0 {W} {total_h}\" width=\"{W}\" height=\"{total_h}\" role=\"img\" aria-labelledby=\"{title_id} {desc_id}\" font-family=\"'Libertinus Sans', 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif\" font-size=\"{FONT}\">\n"
@@ -325,7 +416,7 @@ pub fn render(v: &Value, id: &str) -> Result<PrismaFigure, String> {
     ));
     svg.push_str(&format!(
         "<desc id=\"{desc_id}\">{}</desc>\n",
-        esc(&description)
+        esc(description)
     ));
     svg.push_str("<defs><marker id=\"");
     svg.push_str(id);
@@ -378,14 +469,10 @@ pub fn render(v: &Value, id: &str) -> Result<PrismaFigure, String> {
         }
     }
     svg.push_str("</svg>\n");
-    Ok(PrismaFigure {
-        svg,
-        description,
-        caption: p.caption.clone(),
-    })
+    svg
 }
 
-fn describe(p: &Prisma, excluded_screening: u64) -> String {
+fn describe(p: &Counts, excluded_screening: u64) -> String {
     let mut s = format!(
         "PRISMA 2020 flow diagram. Identification: {} records identified",
         p.identified
