@@ -40,39 +40,53 @@ impl HtmlWriter<'_> {
             }
             out.push_str("</colgroup>\n");
         }
-        if !t.header.is_empty() {
-            out.push_str("<thead>\n");
-            // Columns covered by each header row, to align header cells.
-            let spanned = header_columns(&t.header);
-            for (r, row) in t.header.iter().enumerate() {
-                out.push_str("<tr>");
-                let mut slots = spanned[r].iter();
-                for cell in row {
-                    let col = slots.next().copied().unwrap_or(0);
-                    let mut attrs = String::new();
-                    if cell.colspan > 1 {
-                        let _ = write!(attrs, " colspan=\"{}\" scope=\"colgroup\"", cell.colspan);
-                    } else {
-                        attrs.push_str(" scope=\"col\"");
-                    }
-                    if cell.rowspan > 1 {
-                        let _ = write!(attrs, " rowspan=\"{}\"", cell.rowspan);
-                    }
-                    if cell.colspan == 1 {
-                        match t.columns.get(col).and_then(|c| c.align) {
-                            Some(Align::Center) => attrs.push_str(" class=\"align-center\""),
-                            Some(Align::Right) => attrs.push_str(" class=\"align-right\""),
-                            _ => {}
-                        }
-                    }
-                    let _ = write!(out, "<th{attrs}>");
-                    self.inlines(out, &cell.content);
-                    out.push_str("</th>");
-                }
-                out.push_str("</tr>\n");
-            }
-            out.push_str("</thead>\n");
+        self.table_head(out, t);
+        self.table_body(out, t);
+        out.push_str("</tbody>\n</table>\n</div>\n");
+        self.table_notes(out, t);
+        out.push_str("</figure>\n");
+    }
+
+    /// The header rows, each cell aligned as its column.
+    fn table_head(&self, out: &mut String, t: &Table) {
+        if t.header.is_empty() {
+            return;
         }
+        out.push_str("<thead>\n");
+        // Columns covered by each header row, to align header cells.
+        let spanned = header_columns(&t.header);
+        for (r, row) in t.header.iter().enumerate() {
+            out.push_str("<tr>");
+            let mut slots = spanned[r].iter();
+            for cell in row {
+                let col = slots.next().copied().unwrap_or(0);
+                let mut attrs = String::new();
+                if cell.colspan > 1 {
+                    let _ = write!(attrs, " colspan=\"{}\" scope=\"colgroup\"", cell.colspan);
+                } else {
+                    attrs.push_str(" scope=\"col\"");
+                }
+                if cell.rowspan > 1 {
+                    let _ = write!(attrs, " rowspan=\"{}\"", cell.rowspan);
+                }
+                if cell.colspan == 1 {
+                    match t.columns.get(col).and_then(|c| c.align) {
+                        Some(Align::Center) => attrs.push_str(" class=\"align-center\""),
+                        Some(Align::Right) => attrs.push_str(" class=\"align-right\""),
+                        _ => {}
+                    }
+                }
+                let _ = write!(out, "<th{attrs}>");
+                self.inlines(out, &cell.content);
+                out.push_str("</th>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</thead>\n");
+    }
+
+    /// The rows: group headings and cells.
+    fn table_body(&self, out: &mut String, t: &Table) {
         out.push_str("<tbody>\n");
         let ncols = t.columns.len().max(1);
         for row in &t.rows {
@@ -111,27 +125,30 @@ impl HtmlWriter<'_> {
                 }
             }
         }
-        out.push_str("</tbody>\n</table>\n</div>\n");
-        if !t.notes.is_empty() || !t.marks.is_empty() {
-            out.push_str("<div class=\"table-notes\">\n");
-            self.blocks(out, &t.notes);
-            if !t.marks.is_empty() {
-                out.push_str("<p class=\"mark-legend\">");
-                for (i, m) in t.marks.iter().enumerate() {
-                    if i > 0 {
-                        out.push(' ');
-                    }
-                    mark(out, m);
-                    let _ = write!(out, " {}", esc(&m.label));
-                    if i + 1 < t.marks.len() {
-                        out.push(';');
-                    }
-                }
-                out.push_str("</p>\n");
-            }
-            out.push_str("</div>\n");
+    }
+
+    /// The notes under the table and the legend of its marks.
+    fn table_notes(&self, out: &mut String, t: &Table) {
+        if t.notes.is_empty() && t.marks.is_empty() {
+            return;
         }
-        out.push_str("</figure>\n");
+        out.push_str("<div class=\"table-notes\">\n");
+        self.blocks(out, &t.notes);
+        if !t.marks.is_empty() {
+            out.push_str("<p class=\"mark-legend\">");
+            for (i, m) in t.marks.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                mark(out, m);
+                let _ = write!(out, " {}", esc(&m.label));
+                if i + 1 < t.marks.len() {
+                    out.push(';');
+                }
+            }
+            out.push_str("</p>\n");
+        }
+        out.push_str("</div>\n");
     }
 }
 

@@ -4,7 +4,6 @@ use super::*;
 
 impl TypstWriter<'_> {
     pub(super) fn table(&self, out: &mut String, t: &Table) {
-        let ncols = t.columns.len().max(1);
         let widths: Vec<String> = if t.columns.iter().all(|c| c.width.is_some()) {
             t.columns
                 .iter()
@@ -29,38 +28,72 @@ impl TypstWriter<'_> {
             widths.join(", "),
             aligns.join(", ")
         );
-        if !t.header.is_empty() {
-            body.push_str("table.header(repeat: true, table.hline(stroke: 0.8pt),\n");
-            for (r, row) in t.header.iter().enumerate() {
+        self.table_header(&mut body, t);
+        self.table_rows(&mut body, t);
+        body.push_str("table.hline(stroke: 0.8pt),\n)");
+        let caption = self.content(&t.caption);
+        let notes = if t.notes.is_empty() {
+            "none".to_string()
+        } else {
+            format!("[{}]", self.blocks_string(&t.notes))
+        };
+        let legend = legend(t);
+        match (t.number, &t.id) {
+            (Some(n), Some(id)) => {
+                let _ = write!(
+                    out,
+                    "#tbl(number: {}, caption: {caption}, notes: {notes}, legend: {legend}, {body}) <{}>",
+                    string(&n.to_string()),
+                    label(id)
+                );
+            }
+            _ => {
+                let _ = write!(out, "#align(center, {body})");
+            }
+        }
+    }
+
+    /// The header rows (repeated on every page), with rules under
+    /// spanning cells.
+    fn table_header(&self, body: &mut String, t: &Table) {
+        if t.header.is_empty() {
+            return;
+        }
+        body.push_str("table.header(repeat: true, table.hline(stroke: 0.8pt),\n");
+        for (r, row) in t.header.iter().enumerate() {
+            for cell in row {
+                let _ = writeln!(
+                    body,
+                    "table.cell(colspan: {}, rowspan: {}, align: {})[#strong{}],",
+                    cell.colspan.max(1),
+                    cell.rowspan.max(1),
+                    if cell.colspan > 1 { "center" } else { "auto" },
+                    self.content(&cell.content)
+                );
+            }
+            if r + 1 < t.header.len() {
+                // A rule under spanning header cells only.
+                let mut col = 0;
                 for cell in row {
-                    let _ = writeln!(
-                        body,
-                        "table.cell(colspan: {}, rowspan: {}, align: {})[#strong{}],",
-                        cell.colspan.max(1),
-                        cell.rowspan.max(1),
-                        if cell.colspan > 1 { "center" } else { "auto" },
-                        self.content(&cell.content)
-                    );
-                }
-                if r + 1 < t.header.len() {
-                    // A rule under spanning header cells only.
-                    let mut col = 0;
-                    for cell in row {
-                        if cell.colspan > 1 {
-                            let _ = writeln!(
-                                body,
-                                "table.hline(y: {}, start: {}, end: {}, stroke: 0.4pt),",
-                                r + 1,
-                                col,
-                                col + cell.colspan
-                            );
-                        }
-                        col += cell.colspan.max(1);
+                    if cell.colspan > 1 {
+                        let _ = writeln!(
+                            body,
+                            "table.hline(y: {}, start: {}, end: {}, stroke: 0.4pt),",
+                            r + 1,
+                            col,
+                            col + cell.colspan
+                        );
                     }
+                    col += cell.colspan.max(1);
                 }
             }
-            body.push_str("table.hline(stroke: 0.5pt),\n),\n");
         }
+        body.push_str("table.hline(stroke: 0.5pt),\n),\n");
+    }
+
+    /// The rows: group headings and cells.
+    fn table_rows(&self, body: &mut String, t: &Table) {
+        let ncols = t.columns.len().max(1);
         for (i, row) in t.rows.iter().enumerate() {
             if i > 0 {
                 body.push_str("table.hline(stroke: 0.3pt + luma(200)),\n");
@@ -93,43 +126,27 @@ impl TypstWriter<'_> {
                 }
             }
         }
-        body.push_str("table.hline(stroke: 0.8pt),\n)");
-        let caption = self.content(&t.caption);
-        let notes = if t.notes.is_empty() {
-            "none".to_string()
-        } else {
-            format!("[{}]", self.blocks_string(&t.notes))
-        };
-        let legend = if t.marks.is_empty() {
-            "none".to_string()
-        } else {
-            let parts: Vec<String> = t
-                .marks
-                .iter()
-                .map(|m| {
-                    format!(
-                        "#mark({}, {}, {}) {}",
-                        string(&m.key),
-                        string(&m.label),
-                        string(&m.tone),
-                        esc(&m.label)
-                    )
-                })
-                .collect();
-            format!("[{}]", parts.join("; "))
-        };
-        match (t.number, &t.id) {
-            (Some(n), Some(id)) => {
-                let _ = write!(
-                    out,
-                    "#tbl(number: {}, caption: {caption}, notes: {notes}, legend: {legend}, {body}) <{}>",
-                    string(&n.to_string()),
-                    label(id)
-                );
-            }
-            _ => {
-                let _ = write!(out, "#align(center, {body})");
-            }
-        }
+    }
+}
+
+/// The legend of the table's marks, or `none`.
+fn legend(t: &Table) -> String {
+    if t.marks.is_empty() {
+        "none".to_string()
+    } else {
+        let parts: Vec<String> = t
+            .marks
+            .iter()
+            .map(|m| {
+                format!(
+                    "#mark({}, {}, {}) {}",
+                    string(&m.key),
+                    string(&m.label),
+                    string(&m.tone),
+                    esc(&m.label)
+                )
+            })
+            .collect();
+        format!("[{}]", parts.join("; "))
     }
 }
