@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use url::Url;
 
-use crate::diag::{line_col, Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::OutFile;
+use crate::diag::SourceMap;
 
 /// An attribute of a start tag, as found in the HTML text.
 #[derive(Debug)]
@@ -234,8 +235,9 @@ fn page_links(html: &str) -> (Vec<Link>, BTreeSet<String>) {
 }
 
 /// Check every internal link of the site served at `base` (a URL ending in
-/// `/`). Each problem names the page, line and column, and the link.
-pub fn check(files: &[OutFile], base: &Url) -> Diagnostics {
+/// `/`). Each problem points at the link in its page (by the page's path
+/// in the site); the pages with problems are returned to quote them.
+pub fn check(files: &[OutFile], base: &Url) -> (Diagnostics, SourceMap) {
     let paths: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let mut ids: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut found: Vec<(&OutFile, &str, Vec<Link>)> = Vec::new();
@@ -259,21 +261,29 @@ pub fn check(files: &[OutFile], base: &Url) -> Diagnostics {
         }
     }
     let mut diags = Diagnostics::new();
+    let mut pages = SourceMap::default();
     for (file, text, links) in found {
         let Ok(here) = base.join(&file.path) else {
             continue;
         };
         for link in links {
             if let Err(problem) = check_link(&link.url, &here, base, &paths, &ids, &file.path) {
-                let (line, col) = line_col(text, link.offset);
+                // The link as written: up to its closing quote or bracket.
+                let rest = &text[link.offset..];
+                let len = rest
+                    .find(['"', '\'', ')', '>', ' ', '\n'])
+                    .unwrap_or(rest.len())
+                    .max(1);
+                let span = link.offset..(link.offset + len).min(text.len());
                 diags.push(
                     Diagnostic::error(format!("broken link `{}`: {problem}", link.url))
-                        .in_file(format!("{}:{line}:{col}", file.path)),
+                        .at(&file.path, span),
                 );
+                pages.insert(&file.path, text);
             }
         }
     }
-    diags
+    (diags, pages)
 }
 
 fn is_html(path: &str) -> bool {
@@ -352,6 +362,7 @@ fn check_link(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::line_col;
 
     fn site(pages: &[(&str, &str)]) -> Vec<OutFile> {
         pages
@@ -361,10 +372,16 @@ mod tests {
     }
 
     fn problems(files: &[OutFile], base: &str) -> Vec<String> {
-        check(files, &Url::parse(base).unwrap())
+        let (diags, pages) = check(files, &Url::parse(base).unwrap());
+        diags
             .0
             .into_iter()
-            .map(|d| format!("{}: {}", d.file.unwrap().display(), d.message))
+            .map(|d| {
+                let file = d.file.unwrap();
+                let text = pages.get(&file).unwrap();
+                let (line, col) = line_col(text, d.span.unwrap().start);
+                format!("{}:{line}:{col}: {}", file.display(), d.message)
+            })
             .collect()
     }
 

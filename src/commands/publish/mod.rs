@@ -173,11 +173,17 @@ fn site(s: &Settings, dir: Option<&Path>) -> Result<(Vec<OutFile>, Report, Url),
     let Built { mut files, report } = build.complete(checked)?;
     host::add_files(&mut files, &base, &pdf);
     output::list_outputs(&mut files, &[]);
-    let broken = links::check(&files, &base);
+    let (broken, pages) = links::check(&files, &base);
     if !broken.is_empty() {
+        let mut sources = report.sources;
+        for (path, text) in pages.iter() {
+            if sources.get(path).is_none() {
+                sources.insert(path.clone(), text.clone());
+            }
+        }
         return Err(Error::Failed(Failure {
             diags: broken,
-            sources: report.sources,
+            sources,
         }));
     }
     Ok((files, report, base))
