@@ -31,6 +31,7 @@ fn assert_fails(files: &[(&str, &str)], expect: &[&str]) -> String {
         before,
         "public/ changed"
     );
+    snapshot_stderr(&r.stderr, dir.path());
     r.stderr
 }
 

@@ -7,21 +7,26 @@ fn build(dir: &std::path::Path) -> Run {
     galley(&["build", "--root", dir.to_str().unwrap()], dir)
 }
 
+/// The page built, its article snapshotted (`INSTA_UPDATE=always cargo
+/// test` rewrites the snapshots in tests/snapshots/).
 fn index(dir: &std::path::Path) -> String {
-    std::fs::read_to_string(dir.join("public/index.html")).expect("index.html")
+    let html = std::fs::read_to_string(dir.join("public/index.html")).expect("index.html");
+    let article = between(&html, "<article>", "</article>").expect("an article");
+    snapshot_text(article);
+    html
+}
+
+/// A copy of the fixture project tests/fixtures/`name` in a temporary
+/// folder.
+fn fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&repo().join("tests/fixtures").join(name), dir.path());
+    dir
 }
 
 #[test]
 fn citations_locators_narrative_suppress_author_and_email() {
-    let dir = project(&[
-        ("manuscript/manuscript.yaml", &manifest("csl: ieee\n", &["sections/a.md"])),
-        (
-            "manuscript/sections/a.md",
-            "# Intro {#sec-intro}\n\nFirst [@smith2020; @jones2019, p. 33]. Then @brown2018 said so.\n\
-             Again [-@jones2019]. Write to ada@example.org or \\@smith2020.\n",
-        ),
-        ("bibliography/refs.bib", BIB),
-    ]);
+    let dir = fixture("citations");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
@@ -55,17 +60,7 @@ fn citations_locators_narrative_suppress_author_and_email() {
 
 #[test]
 fn author_date_style_from_bibtex() {
-    let dir = project(&[
-        (
-            "manuscript/manuscript.yaml",
-            &manifest("csl: apa\n", &["sections/a.md"]),
-        ),
-        (
-            "manuscript/sections/a.md",
-            "# One\n\nAs shown [@smith2020] and by @jones2019 [-@smith2020] [@jones2019, p. 33].\n",
-        ),
-        ("bibliography/refs.bib", BIB),
-    ]);
+    let dir = fixture("author-date-style");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
@@ -86,17 +81,7 @@ fn author_date_style_from_bibtex() {
 
 #[test]
 fn data_references_with_builtin_filters() {
-    let dir = project(&[
-        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
-        (
-            "manuscript/sections/a.md",
-            "# Data\n\n{{ data.trials | length | words | capitalize }} trials, {{ data.trials | map(attribute=\"n\") | sum }} people, \
-             doses {{ data.trials | map(attribute=\"dose\") | range }} mg/kg, mean n {{ data.trials | map(attribute=\"n\") | mean | round_to(n=1) }}, \
-             p {{ data.stats.p | pvalue }}, {{ data.stats.share | percent }} female, until {{ data.stats.end | date }}.\n",
-        ),
-        ("manuscript/data/trials.csv", "name,n,dose\nA,10,0.2\nB,21,0.5\nC,12,0.5\n"),
-        ("manuscript/data/stats.yaml", "p: 0.00004\nshare: 0.231\nend: \"2025-07-15\"\n"),
-    ]);
+    let dir = fixture("data-references");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let text = text_of(&without_tips(&index(dir.path())));
@@ -110,41 +95,9 @@ fn data_references_with_builtin_filters() {
     assert!(dir.path().join("public/data/stats.json").exists());
 }
 
-const TABLE_SPEC: &str = r#"id: tbl-things
-caption: Things by *kind*.
-source: data.things
-group: "{{ row.kind }}"
-marks:
-  L: {label: Low risk, tone: good}
-  H: {label: High risk, tone: bad}
-columns:
-  - header: "No."
-    cell: "{{ group_index }}"
-  - header: Thing
-    cell: |
-      **{{ row.name }}** [@smith2020]
-
-      - first $x^2$
-      - second
-  - header: "1"
-    supheader: Risk
-    mark: true
-    cell: "{{ row.risk }}"
-notes: "Abbreviations: L, low."
-"#;
-
 #[test]
 fn table_spec_with_groups_marks_and_block_cells() {
-    let dir = project(&[
-        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
-        ("manuscript/sections/a.md", "# T {#sec-t}\n\nSee @tbl-things.\n\n{{ table(id=\"tbl-things\") }}\n"),
-        ("manuscript/tables/things.yaml", TABLE_SPEC),
-        (
-            "manuscript/data/things.yaml",
-            "- {kind: Inclusion, name: Alpha, risk: L}\n- {kind: Inclusion, name: Beta, risk: H}\n- {kind: Exclusion, name: Gamma, risk: L}\n",
-        ),
-        ("bibliography/refs.bib", BIB),
-    ]);
+    let dir = fixture("table-spec");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
@@ -182,19 +135,7 @@ fn table_spec_with_groups_marks_and_block_cells() {
 
 #[test]
 fn generated_prisma_figure_and_cross_references() {
-    let dir = project(&[
-        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md", "sections/b.md"])),
-        (
-            "manuscript/sections/a.md",
-            "# Methods {#sec-methods}\n\n## Search {#sec-search}\n\nFlow in @fig-flow; see @sec-results.\n\n\
-             {{ figure(id=\"fig-flow\", kind=\"prisma\", data=\"flow\", caption=\"PRISMA flow diagram.\") }}\n",
-        ),
-        ("manuscript/sections/b.md", "# Results {#sec-results}\n\nBack to @sec-search.\n"),
-        (
-            "manuscript/data/flow.yaml",
-            "identified: 120\nsources:\n  - name: PubMed\n    count: 100\n  - name: Embase\n    count: 20\nduplicates: 20\nscreened: 100\nfull_text: 10\nexcluded_full_text:\n  - reason: Wrong design\n    count: 6\nincluded: 4\n",
-        ),
-    ]);
+    let dir = fixture("prisma-figure");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
@@ -225,14 +166,7 @@ fn generated_prisma_figure_and_cross_references() {
 
 #[test]
 fn html_from_data_and_markdown_is_escaped() {
-    let dir = project(&[
-        ("manuscript/manuscript.yaml", &manifest("keywords: [\"<b>k</b>\"]\n", &["sections/a.md"])),
-        (
-            "manuscript/sections/a.md",
-            "# A\n\n{{ data.x.name }} and <script>alert(1)</script> and [x](javascript:alert(2)).\n\n<div onclick=\"y\">raw</div>\n",
-        ),
-        ("manuscript/data/x.yaml", "name: \"<img src=x onerror=alert(3)>\"\n"),
-    ]);
+    let dir = fixture("escaping");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
@@ -245,18 +179,7 @@ fn html_from_data_and_markdown_is_escaped() {
 
 #[test]
 fn builds_are_byte_identical() {
-    let dir = project(&[
-        (
-            "manuscript/manuscript.yaml",
-            &manifest("", &["sections/a.md"]),
-        ),
-        (
-            "manuscript/sections/a.md",
-            "# A\n\nText [@smith2020] and [@jones2019; @brown2018].\n",
-        ),
-        ("bibliography/refs.bib", BIB),
-        ("manuscript/data/d.csv", "a,b\n1,2\n"),
-    ]);
+    let dir = fixture("byte-identical");
     let out1 = dir.path().join("one");
     let out2 = dir.path().join("two");
     let r1 = galley(&["build", "--out", out1.to_str().unwrap()], dir.path());
@@ -273,14 +196,7 @@ fn builds_are_byte_identical() {
 
 #[test]
 fn footnotes_comments_and_automatic_ids() {
-    let dir = project(&[
-        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md", "sections/b.md"])),
-        (
-            "manuscript/sections/a.md",
-            "# Results\n\nA note[^1] and a loop[^self].\n\n<!-- an author's comment -->\n\n[^1]: First note.\n[^self]: See [^self].\n\n## Results\n\nAgain.\n",
-        ),
-        ("manuscript/sections/b.md", "# Other\n\nOwn note[^1].\n\n[^1]: Second file's note.\n"),
-    ]);
+    let dir = fixture("footnotes");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
@@ -307,16 +223,7 @@ fn footnotes_comments_and_automatic_ids() {
 
 #[test]
 fn json_ld_cannot_break_out_of_its_script() {
-    let dir = project(&[
-        (
-            "manuscript/manuscript.yaml",
-            &manifest(
-                "keywords: [\"<!--<script>\", \"</script><b>\"]\n",
-                &["sections/a.md"],
-            ),
-        ),
-        ("manuscript/sections/a.md", "# A\n\nText.\n"),
-    ]);
+    let dir = fixture("json-ld");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
@@ -328,13 +235,7 @@ fn json_ld_cannot_break_out_of_its_script() {
 
 #[test]
 fn numbered_equations_and_their_cross_references() {
-    let dir = project(&[
-        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
-        (
-            "manuscript/sections/a.md",
-            "# A\n\nThe model is\n\n$$ y = \\frac{a}{b} $$ {#eq-model}\n\nand @eq-model gives $$z = 1$$ {#eq-two} too; see @eq-two.\n",
-        ),
-    ]);
+    let dir = fixture("equations");
     let r = build(dir.path());
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());

@@ -49,6 +49,7 @@ fn refused_after(
     }
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     assert_eq!(snapshot(&dir.join("public")), before, "public/ changed");
+    snapshot_stderr(&r.stderr, dir);
     r.stderr
 }
 

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use url::Url;
 
+use crate::diag::SourceMap;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::OutFile;
-use crate::diag::SourceMap;
 
 /// An attribute of a start tag, as found in the HTML text.
 #[derive(Debug)]

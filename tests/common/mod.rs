@@ -269,3 +269,50 @@ pub fn git(args: &[&str], dir: &Path) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// Snapshot what a run printed (`INSTA_UPDATE=always cargo test` rewrites
+/// the snapshots): the full diagnostics, excerpt and caret included, with
+/// the project's temporary folder written `[project]`. Named after the
+/// test, numbered when a test takes several.
+#[allow(dead_code)]
+pub fn snapshot_stderr(stderr: &str, root: &Path) {
+    let mut text = stderr.to_string();
+    for spelling in [
+        root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+        root.to_path_buf(),
+    ] {
+        text = text.replace(&spelling.display().to_string(), "[project]");
+    }
+    snapshot_text(&text);
+}
+
+/// Snapshot `text` under the test's name (numbered when a test takes
+/// several) in tests/snapshots/.
+#[allow(dead_code)]
+pub fn snapshot_text(text: &str) {
+    thread_local! {
+        static TAKEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    let n = TAKEN.with(|t| {
+        t.set(t.get() + 1);
+        t.get()
+    });
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("run")
+        .rsplit("::")
+        .next()
+        .unwrap_or("run")
+        .to_string();
+    let crate_name = env!("CARGO_CRATE_NAME");
+    let name = if n == 1 {
+        format!("{crate_name}__{test}")
+    } else {
+        format!("{crate_name}__{test}-{n}")
+    };
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("../snapshots");
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
