@@ -27,6 +27,8 @@ fn the_site_in_a_real_browser() {
     );
     assert_eq!(r.status, 0, "{}", r.stderr);
     let shots = repo().join("target/browser-shots");
+    // Screenshots of an earlier run must not pass for this one's.
+    let _ = std::fs::remove_dir_all(&shots);
     let run = std::process::Command::new("node")
         .arg(browser_dir.join("check.mjs"))
         .arg(&out)
@@ -52,7 +54,11 @@ fn the_site_in_a_real_browser() {
         "phone-light.png",
         "phone-dark.png",
     ] {
-        assert!(shots.join(shot).is_file(), "{shot}");
+        let png = std::fs::read(shots.join(shot)).unwrap_or_default();
+        assert!(
+            png.len() > 1000 && png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{shot} was not taken by this run"
+        );
     }
 }
 
