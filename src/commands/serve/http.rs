@@ -280,6 +280,31 @@ pub fn serve_forever(listener: std::net::TcpListener, shared: Arc<Shared>) -> Re
     })
 }
 
+/// Say where the preview is (and warn when other machines can reach it);
+/// open it in a browser if asked.
+pub fn announce(root: &std::path::Path, bind: std::net::IpAddr, port: u16, open: bool) {
+    let host = match bind {
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+        std::net::IpAddr::V4(a) => a.to_string(),
+    };
+    let url = format!("http://{host}:{port}/");
+    if !bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {} makes the preview reachable from other machines; \
+             use the default 127.0.0.1 unless you mean it",
+            bind
+        );
+    }
+    eprintln!(
+        "serving {} at {url} (watching {}; Ctrl-C to stop)",
+        root.display(),
+        super::watch::WATCHED.join("/, ") + "/"
+    );
+    if open {
+        open_browser(&url);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

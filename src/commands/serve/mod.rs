@@ -87,26 +87,7 @@ fn serve(root: PathBuf, args: &Args) -> Result<(), String> {
     let mut builder = rebuild::Builder::new(build, shared.clone(), watcher, superseded);
     builder.rebuild_guarded();
 
-    let host = match args.bind {
-        IpAddr::V6(a) => format!("[{a}]"),
-        IpAddr::V4(a) => a.to_string(),
-    };
-    let url = format!("http://{host}:{port}/");
-    if !args.bind.is_loopback() {
-        eprintln!(
-            "warning: serving on {} makes the preview reachable from other machines; \
-             use the default 127.0.0.1 unless you mean it",
-            args.bind
-        );
-    }
-    eprintln!(
-        "serving {} at {url} (watching {}; Ctrl-C to stop)",
-        root.display(),
-        watch::WATCHED.join("/, ") + "/"
-    );
-    if args.open {
-        http::open_browser(&url);
-    }
+    http::announce(&root, args.bind, port, args.open);
     // A stack as deep as the main thread's, for the nesting a manuscript
     // may have (the limits of Markdown, math and templates are set for it).
     std::thread::Builder::new()
