@@ -462,6 +462,45 @@ print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
     );
 }
 
+/// The longest sections galley accepts build, site only: a page may be as
+/// long as the whole project (found by bench/hostile.py when the site
+/// renderer was first given only the files it read itself).
+#[test]
+fn sections_of_almost_8_mb_build_the_site() {
+    let dir = good();
+    let yaml = manifest("", &["sections/a.md", "sections/long.md"]);
+    // Rich prose: math, citations and markup make the page several times
+    // the text.
+    let words =
+        "the of and to in a is that for it as was with 12 345 7.5 $x$ [@smith2020] *em* `code`";
+    let words: Vec<&str> = words.split(' ').collect();
+    let mut text = String::from("# Big {#sec-big}\n\n");
+    let mut i = 0;
+    while text.len() < 8_000_000 {
+        for j in 0..120 {
+            text.push_str(words[(i * 7 + j * 3) % words.len()]);
+            text.push(' ');
+        }
+        text.push_str("end.\n\n");
+        i += 1;
+    }
+    write_files(
+        dir.path(),
+        &[
+            ("manuscript/manuscript.yaml", &yaml),
+            ("manuscript/sections/long.md", &text),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let r = galley_within(&["build", "--html"], dir.path(), &[], LIMIT);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 // ------------------------------------------------ smaller promises
 
 #[test]

@@ -209,7 +209,7 @@ impl Build {
             }
         }
         let rendering = Instant::now();
-        let results = render_parallel(&mut selected, &job);
+        let results = render_parallel(&mut selected, &job, &sources);
         let mut report = Report {
             warnings: checked.warnings.clone(),
             timings: Vec::new(),
@@ -321,7 +321,11 @@ type Outcome = (Result<crate::render::Rendered, Diagnostics>, SourceMap);
 
 /// Render on this thread (the first renderer) and one thread per other
 /// renderer, in parallel; results in the renderers' order.
-fn render_parallel(selected: &mut [&mut Box<dyn Renderer>], job: &Job) -> Vec<Outcome> {
+fn render_parallel(
+    selected: &mut [&mut Box<dyn Renderer>],
+    job: &Job,
+    sources: &SourceMap,
+) -> Vec<Outcome> {
     let Some((first, rest)) = selected.split_first_mut() else {
         return Vec::new();
     };
@@ -330,14 +334,12 @@ fn render_parallel(selected: &mut [&mut Box<dyn Renderer>], job: &Job) -> Vec<Ou
             .iter_mut()
             .map(|r| {
                 let name = r.name();
-                let handle = scope.spawn(move || {
-                    let mut sources = SourceMap::default();
-                    (r.render(job, &mut sources), sources)
-                });
+                let mut sources = sources.clone();
+                let handle = scope.spawn(move || (r.render(job, &mut sources), sources));
                 (name, handle)
             })
             .collect();
-        let mut sources = SourceMap::default();
+        let mut sources = sources.clone();
         let mut out = vec![(first.render(job, &mut sources), sources)];
         for (name, handle) in jobs {
             out.push(handle.join().unwrap_or_else(|_| {

@@ -97,8 +97,9 @@ pub trait Renderer: Send {
         Ok(())
     }
 
-    /// Render the output. `sources` starts empty and is merged into the
-    /// build's afterwards.
+    /// Render the output. `sources` holds every file the build read (their
+    /// size bounds what a template may write); files read here are added
+    /// and merged into the build's afterwards.
     fn render(&mut self, job: &Job, sources: &mut SourceMap) -> Result<Rendered, Diagnostics>;
 }
 
