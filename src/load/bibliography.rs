@@ -238,15 +238,28 @@ fn entry_that_panics(text: &str) -> Option<Range<usize>> {
     None
 }
 
-/// Where each entry key is defined in a bibliography file, in one pass:
-/// `@type{key,` in BibTeX, `key:` at the start of a line in hayagriva YAML.
-/// The first definition of a key wins.
+/// Where each entry key is defined in a bibliography file: as the BibTeX
+/// parser found it; else, in one pass, `@type{key,` in BibTeX, `key:` at
+/// the start of a line in hayagriva YAML. The first definition of a key
+/// wins.
 fn key_spans<'t>(text: &'t str, path: &Path) -> HashMap<&'t str, Range<usize>> {
     let yaml = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
     let mut out = HashMap::new();
+    // BibTeX: where its parser found each key.
+    if !yaml {
+        if let Ok(Ok(raw)) =
+            crate::diag::contain::contain(|| biblatex::RawBibliography::parse(text))
+        {
+            for entry in raw.entries {
+                let key = entry.v.key;
+                out.entry(key.v).or_insert(key.span);
+            }
+            return out;
+        }
+    }
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();

@@ -148,9 +148,13 @@ impl Loader<'_> {
         Ok((meta, meta_value))
     }
 
-    /// Where manuscript.yaml names `s`.
-    fn span_of(&self, s: &str) -> std::ops::Range<usize> {
-        self.text.find(s).map_or(0..1, |i| i..i + s.len())
+    /// Where manuscript.yaml names `s` as a value of `key` (searched from
+    /// the key on: serde does not say where values are).
+    fn span_of(&self, key: &str, s: &str) -> std::ops::Range<usize> {
+        let from = yaml_key_span(&self.text, key).map_or(0, |k| k.end);
+        self.text[from..]
+            .find(s)
+            .map_or(0..1, |i| from + i..from + i + s.len())
     }
 
     /// The sections manuscript.yaml lists, in order.
@@ -162,7 +166,7 @@ impl Loader<'_> {
             let rel_str = rel.to_string_lossy().to_string();
             if let Err(msg) = resolve_inside(self.root, &rel_str) {
                 let d = Diagnostic::error(format!("section path {msg}"));
-                self.diags.push(d.at(MANIFEST, self.span_of(s)));
+                self.diags.push(d.at(MANIFEST, self.span_of("sections", s)));
                 continue;
             }
             match read_text(self.root, &rel, &mut self.sources, self.cache) {
@@ -173,7 +177,7 @@ impl Loader<'_> {
                         (total + t.len()) >> 20,
                         MAX_SECTIONS >> 20
                     ));
-                    self.diags.push(d.at(MANIFEST, self.span_of(s)));
+                    self.diags.push(d.at(MANIFEST, self.span_of("sections", s)));
                     break;
                 }
                 Ok(t) => {
@@ -187,7 +191,7 @@ impl Loader<'_> {
                             rel.display(),
                             d.message
                         ))
-                        .at(MANIFEST, self.span_of(s));
+                        .at(MANIFEST, self.span_of("sections", s));
                     }
                     self.diags.push(d);
                 }
@@ -239,7 +243,8 @@ impl Loader<'_> {
                 Ok(_) => out.push(PathBuf::from(b)),
                 Err(msg) => {
                     let d = Diagnostic::error(format!("bibliography path {msg}"));
-                    self.diags.push(d.at(MANIFEST, self.span_of(b)));
+                    self.diags
+                        .push(d.at(MANIFEST, self.span_of("bibliography", b)));
                 }
             }
         }
