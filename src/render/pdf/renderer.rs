@@ -64,9 +64,13 @@ impl Renderer for Pdf {
             .ok_or_else(|| Diagnostic::error("internal: the PDF was not prepared"))?;
         let doc = &job.assembled.doc;
         let file = format!("{}.pdf", doc.slug);
-        // The file name too: a new slug needs the PDF under its new name.
-        let digest = crate::cache::key(&[&next.digest(), file.as_bytes()]);
-        if let Some((_, bytes, pages)) = self.last.as_ref().filter(|l| l.0 == digest) {
+        // Only a kept renderer compares with its last PDF. The file name
+        // counts too: a new slug needs the PDF under its new name.
+        let digest = self
+            .keep
+            .then(|| crate::cache::key(&[&next.digest(), file.as_bytes()]));
+        let last = self.last.as_ref().filter(|l| Some(l.0) == digest);
+        if let Some((_, bytes, pages)) = last {
             return Ok(Rendered {
                 files: vec![OutFile::new(&file, bytes.clone())],
                 unchanged: true,
@@ -100,7 +104,7 @@ impl Renderer for Pdf {
                 ));
             }
         };
-        if self.keep {
+        if let Some(digest) = digest {
             self.last = Some((digest, out.bytes.clone(), out.pages));
         }
         Ok(Rendered {
