@@ -205,6 +205,10 @@ fn count(s: &mut Store, kind: &'static str, hit: bool) {
     }
 }
 
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

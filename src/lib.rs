@@ -6,11 +6,12 @@
 //! - [`commands`]: the command-line drivers (build, check, new, serve,
 //!   publish), each a thin layer over the [`pipeline`].
 //! - [`pipeline`]: the build value that owns the stages and drives them.
-//! - [`site`]: the output folder (atomic write), hashed names, link check.
+//! - [`site`]: the output folder (atomic write, what may be replaced),
+//!   link check.
 //! - [`render`]: the renderers (HTML, PDF), peers taking the same document.
+//! - [`assemble`]: data references, Markdown, citations, cross-references,
+//!   tables and figures, into the document model.
 //! - [`figures`]: generated figures (SVG for every output).
-//! - [`assemble`]: data references, Markdown, citations, cross-references
-//!   and tables, into the document model.
 //! - [`load`]: files into a project (manuscript.yaml, data, table specs,
 //!   theme, images).
 //! - [`model`], [`diag`], [`cache`]: the document model, diagnostics and

@@ -162,6 +162,8 @@ fn generated_prisma_figure_and_cross_references() {
     assert!(fig.contains("<title id=\"fig-flow-title\">"));
     let svg = std::fs::read_to_string(dir.path().join("public/figures/fig-flow.svg")).unwrap();
     assert!(svg.contains("(n = 120)"));
+    // Text is escaped as on the pages: an apostrophe too.
+    assert!(svg.contains("Authors&#39; own files"), "{svg}");
 }
 
 #[test]

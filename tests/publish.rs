@@ -391,6 +391,8 @@ fn broken_links_fail_the_publish_and_nothing_is_written() {
     );
     assert!(r.stderr.contains("nothing was published"), "{}", r.stderr);
     assert!(!site.exists());
+    // Each broken link quoted in its page, with a caret.
+    snapshot_stderr(&r.stderr, &root);
 
     // A theme link that starts at the host root breaks under a subpath.
     let r = galley(&["new", "--theme", "themed"], tmp.path());

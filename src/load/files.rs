@@ -3,7 +3,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::project::MANIFEST;
 use crate::cache::Cache;
 use crate::diag::{Diagnostic, SourceMap};
 
@@ -139,6 +138,9 @@ pub fn list_dir(root: &Path, rel: &str, exts: &[&str]) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The manuscript's settings file, relative to the project root.
+pub const MANIFEST: &str = "manuscript/manuscript.yaml";
 
 #[cfg(test)]
 mod tests {

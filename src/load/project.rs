@@ -8,14 +8,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::data::load_data_file;
+pub use super::files::MANIFEST;
 use super::files::{list_dir, read_text, resolve_inside, MAX_SECTIONS};
 use super::meta::{parse_base_url, Meta};
 use super::yaml::{parse_yaml, yaml_error, yaml_key_span, yaml_to_json};
 use crate::cache::Cache;
 use crate::diag::{Diagnostic, Diagnostics, Failure, SourceMap};
-
-/// The manuscript's settings file, relative to the project root.
-pub const MANIFEST: &str = "manuscript/manuscript.yaml";
 
 /// A text file of the project: its project-relative path and text.
 #[derive(Debug, Clone)]

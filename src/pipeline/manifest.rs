@@ -5,9 +5,9 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::cache::hex;
 use crate::diag::SourceMap;
 use crate::load::theme::Asset;
-use crate::render::html::fingerprint::hex;
 
 pub fn manifest(sources: &SourceMap, images: &[(String, Vec<u8>)], assets: &[Asset]) -> String {
     let mut all: Vec<(String, &[u8])> = sources

@@ -6,6 +6,8 @@
 mod manifest;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::assemble::checks;
@@ -30,15 +32,21 @@ pub struct Build {
     /// Also write the PDF's generated Typst source and files here.
     pub emit_typst: Option<PathBuf>,
     cache: Cache,
+    /// The renderers live across runs (`serve`).
+    kept: bool,
     renderers: Vec<(Format, Box<dyn Renderer>)>,
 }
 
-/// A project that loaded, assembled and passed every check.
+/// A project that loaded, assembled and passed every check, with the
+/// files its outputs load besides the document.
 pub struct Checked {
     pub project: Project,
     pub assembled: Assembled,
     pub warnings: Diagnostics,
-    pub sources: SourceMap,
+    /// The manuscript's images: (project-relative path, bytes).
+    pub images: Images,
+    /// The theme's static files.
+    pub assets: Vec<Asset>,
     started: Instant,
     seconds: f64,
 }
@@ -74,6 +82,7 @@ impl Build {
             base_url: None,
             emit_typst: None,
             cache: Cache::off(),
+            kept: false,
             renderers: renderers(&Format::ALL, false),
         }
     }
@@ -89,6 +98,7 @@ impl Build {
     pub fn kept(mut self, cache: Cache) -> Build {
         let formats: Vec<Format> = self.renderers.iter().map(|(f, _)| *f).collect();
         self.cache = cache;
+        self.kept = true;
         self.renderers = renderers(&formats, true);
         self
     }
@@ -100,7 +110,18 @@ impl Build {
     /// Forget what the renderers kept (after a crash left it half-updated).
     pub fn restart_renderers(&mut self) {
         let formats: Vec<Format> = self.renderers.iter().map(|(f, _)| *f).collect();
-        self.renderers = renderers(&formats, self.cache.enabled());
+        self.renderers = renderers(&formats, self.kept);
+    }
+
+    /// The formats this build makes.
+    pub fn made(&self) -> Vec<Format> {
+        self.renderers.iter().map(|(f, _)| *f).collect()
+    }
+
+    /// Stop this build's templates at their next step once `flag` is set
+    /// (`serve`: a newer edit supersedes the rebuild), for this thread.
+    pub fn cancel_on(&self, flag: Arc<AtomicBool>) {
+        crate::assemble::sandbox::set_cancel(Some(flag));
     }
 
     /// Load, assemble and check the project. Writes nothing.
@@ -116,11 +137,13 @@ impl Build {
                 sources: assembled.sources.clone(),
             });
         }
+        let (images, assets) = linked_inputs(&project, &assembled)?;
         Ok(Checked {
-            sources: assembled.sources.clone(),
             project,
             assembled,
             warnings,
+            images,
+            assets,
             started,
             seconds: started.elapsed().as_secs_f64(),
         })
@@ -135,20 +158,18 @@ impl Build {
 
     /// Every output of a checked project and manifest.json, in memory.
     pub fn complete(&mut self, checked: Checked) -> Result<Built, Failure> {
-        let formats: Vec<Format> = self.renderers.iter().map(|(f, _)| *f).collect();
-        let (images, assets) = linked_inputs(&checked)?;
-        let rendered = self.render_with(&checked, &formats, &images, &assets)?;
+        let rendered = self.render(&checked, &self.made())?;
         let Built {
             mut files,
             mut report,
         } = rendered;
         files.push(OutFile::new(
             output::MANIFEST_FILE,
-            manifest::manifest(&report.sources, &images, &assets).into_bytes(),
+            manifest::manifest(&report.sources, &checked.images, &checked.assets).into_bytes(),
         ));
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files.dedup_by(|a, b| a.path == b.path);
-        let mut timings = vec![("load + assemble", checked.seconds)];
+        let mut timings: Timings = vec![("load + assemble".into(), checked.seconds)];
         timings.append(&mut report.timings);
         report.timings = timings;
         report.files = files.iter().map(|f| f.path.clone()).collect();
@@ -157,24 +178,14 @@ impl Build {
     }
 
     /// The outputs of `formats` only (`serve` makes the site, then the
-    /// PDF), without manifest.json.
+    /// others), without manifest.json.
     pub fn render(&mut self, checked: &Checked, formats: &[Format]) -> Result<Built, Failure> {
-        let (images, assets) = linked_inputs(checked)?;
-        self.render_with(checked, formats, &images, &assets)
-    }
-
-    fn render_with(
-        &mut self,
-        checked: &Checked,
-        formats: &[Format],
-        images: &[(String, Vec<u8>)],
-        assets: &[Asset],
-    ) -> Result<Built, Failure> {
         let slug = &checked.assembled.doc.slug;
         // A site built alone still links the PDF kept from before.
         let pdf_link = self
             .renderers
             .iter()
+            .filter(|(f, _)| *f == Format::Pdf)
             .find_map(|(_, r)| r.main_file(slug))
             .or_else(|| {
                 let kept = format!("{slug}.pdf");
@@ -189,14 +200,14 @@ impl Build {
             project: &checked.project,
             assembled: &checked.assembled,
             theme: &theme,
-            images,
-            assets,
+            images: &checked.images,
+            assets: &checked.assets,
             naming: self.naming,
             base_url: base_url.as_deref(),
             pdf_link: pdf_link.as_deref(),
             emit_typst: self.emit_typst.as_deref(),
         };
-        let mut sources = checked.sources.clone();
+        let mut sources = checked.assembled.sources.clone();
         let mut selected: Vec<&mut Box<dyn Renderer>> = self
             .renderers
             .iter_mut()
@@ -248,10 +259,19 @@ impl Build {
                 sources: report.sources,
             });
         }
-        report.timings.push((
-            "render (site and PDF in parallel)",
-            rendering.elapsed().as_secs_f64(),
-        ));
+        let names: Vec<&str> = self
+            .renderers
+            .iter()
+            .filter(|(f, _)| formats.contains(f))
+            .map(|(_, r)| r.name())
+            .collect();
+        let label = match names.len() {
+            1 => format!("render ({})", names[0]),
+            _ => format!("render ({} in parallel)", names.join(" and ")),
+        };
+        report
+            .timings
+            .push((label.into(), rendering.elapsed().as_secs_f64()));
         report.timings.append(&mut own_timings);
         report.seconds = checked.started.elapsed().as_secs_f64();
         Ok(Built { files, report })
@@ -296,7 +316,7 @@ impl Build {
         }
         report
             .timings
-            .push(("write", writing.elapsed().as_secs_f64()));
+            .push(("write".into(), writing.elapsed().as_secs_f64()));
         report.seconds = start.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -339,8 +359,15 @@ fn render_parallel(
                 (name, handle)
             })
             .collect();
+        // This thread's renderer is contained like the others: a crash is
+        // its error, not the end of the process.
+        let name = first.name();
         let mut sources = sources.clone();
-        let mut out = vec![(first.render(job, &mut sources), sources)];
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            first.render(job, &mut sources)
+        }))
+        .unwrap_or_else(|_| Err(Diagnostic::error(format!("the {name} engine crashed")).into()));
+        let mut out = vec![(rendered, sources)];
         for (name, handle) in jobs {
             out.push(handle.join().unwrap_or_else(|_| {
                 let crashed = Diagnostic::error(format!("the {name} engine crashed"));
@@ -353,14 +380,16 @@ fn render_parallel(
 
 /// The files the outputs load besides the document: the manuscript's
 /// images and the theme's static files.
-fn linked_inputs(checked: &Checked) -> Result<(Images, Vec<Asset>), Failure> {
-    let project = &checked.project;
+fn linked_inputs(
+    project: &Project,
+    assembled: &Assembled,
+) -> Result<(Images, Vec<Asset>), Failure> {
     let fail = |diags: Diagnostics| Failure {
         diags,
-        sources: checked.sources.clone(),
+        sources: assembled.sources.clone(),
     };
     let mut images = Vec::new();
-    for img in &checked.assembled.images {
+    for img in &assembled.images {
         let bytes = project
             .cache
             .read_file(&project.root.join(img))
@@ -376,4 +405,12 @@ fn linked_inputs(checked: &Checked) -> Result<(Images, Vec<Asset>), Failure> {
         .static_files()
         .map_err(|d| fail(d.into()))?;
     Ok((images, assets))
+}
+
+/// Did this build stop because [`Build::cancel_on`]'s flag was set?
+pub fn is_cancelled(f: &Failure) -> bool {
+    f.diags
+        .0
+        .iter()
+        .any(|d| d.message.contains(crate::assemble::sandbox::CANCELLED))
 }

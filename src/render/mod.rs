@@ -30,7 +30,7 @@ use crate::load::project::Project;
 use crate::load::theme::{Asset, Theme};
 
 /// Wall time of named stages, in seconds.
-pub type Timings = Vec<(&'static str, f64)>;
+pub type Timings = Vec<(std::borrow::Cow<'static, str>, f64)>;
 
 /// How the site names its theme assets, figures and images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,8 +79,9 @@ pub struct Rendered {
 }
 
 /// One output format. The pipeline calls [`Renderer::prepare`] for every
-/// renderer in turn, then [`Renderer::render`] for all of them in
-/// parallel; the first error, in registration order, is the build's.
+/// renderer in turn (the first error stops the build there), then
+/// [`Renderer::render`] for all of them in parallel (the first error, in
+/// the order of [`Format::ALL`], is the build's).
 pub trait Renderer: Send {
     /// The output's name for users ("site", "PDF").
     fn name(&self) -> &'static str;

@@ -38,7 +38,7 @@ fn sitemap(base: &Url, pdf: &str) -> String {
         let _ = writeln!(
             s,
             "  <url><loc>{}</loc></url>",
-            crate::render::html::esc(&loc)
+            crate::model::escape::html(&loc)
         );
     }
     s.push_str("</urlset>\n");

@@ -2,10 +2,9 @@
 
 use std::net::IpAddr;
 
+use axum::http::HeaderValue;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
-
-use super::http::plain;
+use axum::response::{IntoResponse, Response};
 
 /// Who may ask the server for what: requests for this machine, on this
 /// port, from pages of this server.
@@ -99,6 +98,24 @@ fn split_host(authority: &str) -> Option<(&str, Option<u16>)> {
         Some((host, p)) => Some((host, Some(port(p)?))),
         None => Some((authority, None)),
     }
+}
+
+pub fn plain(status: StatusCode, text: &str) -> Response {
+    let mut r = (status, text.to_string()).into_response();
+    secure_headers(r.headers_mut());
+    r
+}
+
+pub fn secure_headers(h: &mut HeaderMap) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 #[cfg(test)]

@@ -7,32 +7,15 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast;
 
+use super::guard::{plain, secure_headers};
 use super::live::{Notice, Shared};
-
-pub fn plain(status: StatusCode, text: &str) -> Response {
-    let mut r = (status, text.to_string()).into_response();
-    secure_headers(r.headers_mut());
-    r
-}
-
-fn secure_headers(h: &mut HeaderMap) {
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-}
 
 /// Percent-decode a request path once. None for a malformed escape.
 fn percent_decode(path: &str) -> Option<Vec<u8>> {
@@ -120,7 +103,7 @@ fn inject(page: &[u8], generation: &str, error: Option<&str>) -> Vec<u8> {
 fn overlay_html(error: &str) -> String {
     format!(
         "<div id=\"galley-error\" role=\"alert\"><p>The last build failed; this is the last good build.</p><pre>{}</pre></div>\n",
-        crate::render::html::esc(error)
+        crate::model::escape::html(error)
     )
 }
 

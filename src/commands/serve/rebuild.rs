@@ -10,14 +10,13 @@ use std::time::Instant;
 
 use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher};
-use sha2::{Digest, Sha256};
 
 use super::live::{Notice, Shared};
 use super::watch::{relevant, Events, MAX_GATHER, QUIET, WATCHED};
 #[cfg(doc)]
 use crate::cache::Cache;
 use crate::diag;
-use crate::pipeline::Build;
+use crate::pipeline::{self, Build};
 use crate::render::{Format, OutFile};
 /// The rebuild thread's state: the build it keeps (cache and renderers),
 /// the served site it updates, and what it watches.
@@ -165,7 +164,7 @@ impl Builder {
         let started = Instant::now();
         self.superseded.store(false, Ordering::SeqCst);
         self.retry = false;
-        crate::assemble::sandbox::set_cancel(Some(self.superseded.clone()));
+        self.build.cancel_on(self.superseded.clone());
         let cache = self.build.cache().clone();
         let site = self.build.check().and_then(|checked| {
             let site = self.build.render(&checked, &[Format::Site])?;
@@ -174,7 +173,7 @@ impl Builder {
         let (checked, site) = match site {
             Ok(s) => s,
             Err(f) => {
-                if self.superseded.load(Ordering::SeqCst) && is_cancelled(&f) {
+                if self.superseded.load(Ordering::SeqCst) && pipeline::is_cancelled(&f) {
                     // A newer edit came in: build that instead.
                     eprintln!("[serve] rebuild superseded by a newer edit");
                     self.retry = true;
@@ -200,7 +199,14 @@ impl Builder {
         }
 
         let pdf_started = Instant::now();
-        let pdf = self.build.render(&checked, &[Format::Pdf]);
+        // Then every other output (the PDF).
+        let others: Vec<Format> = self
+            .build
+            .made()
+            .into_iter()
+            .filter(|f| *f != Format::Site)
+            .collect();
+        let pdf = self.build.render(&checked, &others);
         cache.sweep();
         let pdf = match pdf {
             Ok(pdf) => pdf,
@@ -242,14 +248,11 @@ impl Builder {
     /// Serve a new site (keeping the previous PDF until the new one is
     /// ready). Returns the new generation, or None when nothing changed.
     fn publish_site(&self, site: &[OutFile], pdf_file: &str) -> Option<u64> {
-        let mut h = Sha256::new();
-        for f in site {
-            h.update((f.path.len() as u64).to_le_bytes());
-            h.update(f.path.as_bytes());
-            h.update((f.bytes.len() as u64).to_le_bytes());
-            h.update(&f.bytes);
-        }
-        let digest: [u8; 32] = h.finalize().into();
+        let parts: Vec<&[u8]> = site
+            .iter()
+            .flat_map(|f| [f.path.as_bytes(), f.bytes.as_slice()])
+            .collect();
+        let digest = crate::cache::key(&parts);
         let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
         if digest == live.digest && live.error.is_none() {
             return None;
@@ -283,15 +286,7 @@ impl Builder {
     }
 }
 
-/// Did this build stop because a newer edit cancelled it?
-fn is_cancelled(f: &diag::Failure) -> bool {
-    f.diags
-        .0
-        .iter()
-        .any(|d| d.message.contains(crate::assemble::sandbox::CANCELLED))
-}
-
-/// "reused: 8 of 9 markdown, ..." from the memo statistics.
+/// "reused: markdown 8/9, ..." from the cache's statistics.
 fn reuse_summary(stats: &[(&'static str, usize, usize)]) -> String {
     if stats.is_empty() {
         return "first build".to_string();

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cache::hex;
 use sha2::{Digest, Sha256};
 
 /// Hex digits of the SHA-256 kept in a name: 40 bits, plenty to tell two
@@ -199,10 +200,6 @@ fn relative(from: &str, to: &str) -> String {
     let mut out: Vec<&str> = vec![".."; from_dir.len() - common];
     out.extend(&to_parts[common..]);
     out.join("/")
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

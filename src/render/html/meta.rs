@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::page::{abs_url, iso_slash};
 use crate::model::*;
 
 pub(super) fn citation_meta(doc: &Document, info: &PageInfo) -> Vec<Value> {
@@ -256,4 +255,15 @@ pub fn article_bibtex(doc: &Document) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+pub(super) fn iso_slash(iso: &str) -> String {
+    iso.replace('-', "/")
+}
+
+pub(super) fn abs_url(base: &Option<String>, rel: &str) -> String {
+    match base {
+        Some(b) => format!("{}/{}", b.trim_end_matches('/'), rel),
+        None => rel.to_string(),
+    }
 }

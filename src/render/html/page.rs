@@ -38,19 +38,8 @@ pub struct PageInfo<'a> {
     pub version: &'static str,
 }
 
-pub(super) fn iso_slash(iso: &str) -> String {
-    iso.replace('-', "/")
-}
-
 pub(super) fn date_text(iso: &str) -> String {
     long_date(iso)
-}
-
-pub(super) fn abs_url(base: &Option<String>, rel: &str) -> String {
-    match base {
-        Some(b) => format!("{}/{}", b.trim_end_matches('/'), rel),
-        None => rel.to_string(),
-    }
 }
 
 /// Render index.html and 404.html.

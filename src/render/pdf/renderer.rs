@@ -111,8 +111,8 @@ impl Renderer for Pdf {
             files: vec![OutFile::new(&file, out.bytes)],
             warnings: out.warnings,
             timings: vec![
-                ("  PDF: Typst layout", out.compile_seconds),
-                ("  PDF: export", out.export_seconds),
+                ("  PDF: Typst layout".into(), out.compile_seconds),
+                ("  PDF: export".into(), out.export_seconds),
             ],
             unchanged: false,
             summary: Some(pages_text(out.pages)),
