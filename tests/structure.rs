@@ -144,3 +144,36 @@ fn no_source_file_is_over_600_lines() {
         .collect();
     assert!(long.is_empty(), "{long:#?}");
 }
+
+/// Functions fit on a screen or two: none over 120 lines.
+#[test]
+fn no_function_is_over_120_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let start = regex::Regex::new(r"^(\s*)(pub(\([^)]*\))? )?(const )?(async )?fn (\w+)").unwrap();
+    let mut long = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(c) = start.captures(line) else {
+                continue;
+            };
+            if line.trim_end().ends_with(';') {
+                continue;
+            }
+            // The function ends at the first `}` at its indentation.
+            let close = format!("{}}}", &c[1]);
+            let end = lines[i + 1..]
+                .iter()
+                .position(|l| l.trim_end() == close)
+                .map_or(lines.len(), |j| i + 1 + j);
+            let n = end - i + 1;
+            if n > 120 {
+                long.push(format!("{}:{} {} ({n} lines)", f.display(), i + 1, &c[6]));
+            }
+        }
+    }
+    assert!(long.is_empty(), "{long:#?}");
+}
