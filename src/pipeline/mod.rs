@@ -265,8 +265,9 @@ impl Build {
             .filter(|(f, _)| formats.contains(f))
             .map(|(_, r)| r.name())
             .collect();
-        let label = match names.len() {
-            1 => format!("render ({})", names[0]),
+        let label = match names.as_slice() {
+            [] => "render (nothing)".to_string(),
+            [one] => format!("render ({one})"),
             _ => format!("render ({} in parallel)", names.join(" and ")),
         };
         report
