@@ -7,7 +7,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         return;
     };
     let converter = galley::assemble::math::Converter::new();
-    let _ = converter.to_mathml(tex, false);
-    let _ = converter.to_mathml(tex, true);
-    let _ = galley::assemble::math::to_typst(tex);
+    // MathML, then the Typst translated from it.
+    let _ = converter.convert(tex, false);
+    let _ = converter.convert(tex, true);
 });

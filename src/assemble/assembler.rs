@@ -74,6 +74,8 @@ pub(super) struct Assembler<'p> {
     pub(super) tables_placed: usize,
     pub(super) figures_placed: usize,
     pub(super) equations: usize,
+    /// Numbered display formulas without an id of their own.
+    pub(super) unnamed_equations: usize,
     pub(super) placed: HashMap<String, (PathBuf, Range<usize>)>,
     pub(super) frame: Frame,
     pub(super) template_seq: usize,
@@ -110,6 +112,7 @@ impl<'p> Assembler<'p> {
             tables_placed: 0,
             figures_placed: 0,
             equations: 0,
+            unnamed_equations: 0,
             placed: HashMap::new(),
             frame: Frame::default(),
             template_seq: 0,

@@ -151,37 +151,34 @@ impl Sink for Assembler<'_> {
         label: Option<String>,
         span: Range<usize>,
     ) -> Inline {
-        if let Some(id) = &label {
-            self.equations += 1;
-            self.add_target(id, "Equation", self.equations.to_string(), span.clone());
-        }
         let key = crate::model::math_key(tex, display);
-        if !self.mathml.contains_key(&key) {
-            let converted = self
-                .math
-                .to_mathml(tex, display)
-                .map_err(|e| format!("{e} (for the site)"))
-                .and_then(|m| {
-                    math::to_typst(tex)
-                        .map(|t| (m, t))
-                        .map_err(|e| format!("{e} (for the PDF)"))
-                });
-            match converted {
-                Ok((m, t)) => {
-                    self.mathml.insert(key.clone(), m);
-                    self.typst_math.insert(key, t);
-                }
-                Err(e) => {
-                    let d = self.error_at(
-                        span,
-                        Some(tex),
-                        format!(
-                            "cannot convert math `{}`: {e}",
-                            crate::diag::shorten(tex, 60)
-                        ),
-                    );
-                    self.diags.push(d);
-                }
+        let label = if display {
+            self.number_equation(label, &math::prepare(tex), span.clone())
+        } else {
+            label
+        };
+        if self.mathml.contains_key(&key) {
+            return Inline::Math {
+                tex: tex.to_string(),
+                display,
+                label,
+            };
+        }
+        match self.math.convert(tex, display) {
+            Ok(f) => {
+                self.mathml.insert(key.clone(), f.mathml);
+                self.typst_math.insert(key, f.typst);
+            }
+            Err(e) => {
+                let d = self.error_at(
+                    span,
+                    Some(tex),
+                    format!(
+                        "cannot convert math `{}`: {e}",
+                        crate::diag::shorten(tex, 60)
+                    ),
+                );
+                self.diags.push(d);
             }
         }
         Inline::Math {
@@ -193,5 +190,39 @@ impl Sink for Assembler<'_> {
 
     fn allow_html(&self) -> bool {
         self.project.meta.allow_html
+    }
+}
+
+impl Assembler<'_> {
+    /// The id a display formula is numbered under: its `{#eq-x}`, else its
+    /// first `\label`, else (a `\tag` or a numbered environment such as
+    /// `equation`) one of galley's own. Every id it has becomes a target
+    /// with the one number: the `\tag`, or the next of galley's.
+    fn number_equation(
+        &mut self,
+        label: Option<String>,
+        p: &math::Prepared,
+        span: Range<usize>,
+    ) -> Option<String> {
+        let mut ids: Vec<String> = label.into_iter().chain(p.labels.iter().cloned()).collect();
+        if ids.is_empty() && p.tag.is_none() && !p.numbered {
+            return None;
+        }
+        let number = match &p.tag {
+            Some(t) => t.clone(),
+            None => {
+                self.equations += 1;
+                self.equations.to_string()
+            }
+        };
+        if ids.is_empty() {
+            self.unnamed_equations += 1;
+            ids.push(format!("galley-equation-{}", self.unnamed_equations));
+        }
+        ids.dedup();
+        for id in &ids {
+            self.add_target(id, "Equation", number.clone(), span.clone());
+        }
+        ids.into_iter().next()
     }
 }
