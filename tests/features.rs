@@ -249,4 +249,13 @@ fn numbered_equations_and_their_cross_references() {
     assert!(html.contains("<a class=\"xref\" href=\"#eq-model\">Equation 1</a>"));
     assert!(html.contains("<a class=\"xref\" href=\"#eq-two\">Equation 2</a>"));
     assert!(!html.contains("{#eq-"), "the attribute is consumed");
+    // `\label` names the equation, `\tag` gives its number, a numbered
+    // environment is numbered without a label, a starred one is not.
+    assert!(html.contains("<span class=\"equation\" id=\"eq-energy\">"));
+    assert!(html.contains("<a class=\"xref\" href=\"#eq-energy\">Equation 3</a>"));
+    assert!(html.contains("<a class=\"xref\" href=\"#eq-tagged\">Equation A1</a>"));
+    assert!(html.contains("<span class=\"eq-number\">(A1)</span>"));
+    assert!(html.contains("<span class=\"eq-number\">(4)</span>"));
+    assert!(!html.contains("<span class=\"eq-number\">(5)</span>"));
+    assert!(!html.contains("\\label") && !html.contains("\\tag"), "{html}");
 }
