@@ -169,6 +169,47 @@ fn bibtex_missing_brace_and_duplicate_key() {
 }
 
 #[test]
+fn a_file_galley_cannot_read_is_an_error_never_skipped() {
+    assert_fails(
+        &[("bibliography/library.ris", "TY  - JOUR\nER  -\n")],
+        &["bibliography/library.ris: galley cannot read this file as a bibliography"],
+    );
+    assert_fails(
+        &[("manuscript/data/trials.xlsx", "PK")],
+        &[
+            "manuscript/data/trials.xlsx: galley cannot read this file as data",
+            "save a spreadsheet as CSV",
+        ],
+    );
+    // Hidden files (an editor's or the Finder's) are not the author's.
+    let dir = good();
+    write_files(dir.path(), &[("bibliography/.DS_Store", "x")]);
+    assert_eq!(galley(&["build"], dir.path()).status, 0);
+}
+
+#[test]
+fn a_csl_item_galley_cannot_read_is_an_error_at_the_item() {
+    assert_fails(
+        &[(
+            "bibliography/more.json",
+            "[\n  {\"id\": \"x1\", \"type\": \"book\", \"title\": \"Fine\"},\n  {\"type\": \"book\"}\n]\n",
+        )],
+        &["bibliography/more.json", "cannot read CSL item 2: a CSL item needs an `id`"],
+    );
+    assert_fails(
+        &[("bibliography/more.json", "[{\"id\": \"x1\",}]\n")],
+        &["bibliography/more.json:1:14:", "invalid JSON"],
+    );
+    assert_fails(
+        &[("bibliography/more.json", "{\"id\": \"x1\"}\n")],
+        &[
+            "bibliography/more.json:1:1:",
+            "a CSL-JSON bibliography is a list of items",
+        ],
+    );
+}
+
+#[test]
 fn non_utf8_bytes() {
     let dir = good();
     assert_eq!(galley(&["build"], dir.path()).status, 0);

@@ -257,5 +257,28 @@ fn numbered_equations_and_their_cross_references() {
     assert!(html.contains("<span class=\"eq-number\">(A1)</span>"));
     assert!(html.contains("<span class=\"eq-number\">(4)</span>"));
     assert!(!html.contains("<span class=\"eq-number\">(5)</span>"));
-    assert!(!html.contains("\\label") && !html.contains("\\tag"), "{html}");
+    assert!(
+        !html.contains("\\label") && !html.contains("\\tag"),
+        "{html}"
+    );
+}
+
+#[test]
+fn csl_json_and_csl_yaml_bibliographies_are_read() {
+    let dir = fixture("csl-bibliographies");
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    // CSL-JSON (Zotero's export) and Pandoc's CSL-YAML `references:`, in APA.
+    assert!(
+        html.contains("href=\"#ref-duek2023\">Duek &amp; Korem, 2023</a>)"),
+        "{html}"
+    );
+    assert!(html.contains(
+        "Feder, A., Parides, M. K., &amp; Murrough, J. W. (2014). Efficacy of intravenous ketamine"
+    ));
+    assert!(html.contains("<em>JAMA Psychiatry</em>, <em>71</em>(6), 681–688"));
+    assert!(html.contains("https://doi.org/10.1001/jamapsychiatry.2014.62"));
+    assert!(html.contains("Ketamine. In <em>StatPearls</em>. StatPearls Publishing."));
+    assert!(!html.contains("[@"));
 }

@@ -12,6 +12,7 @@ use hayagriva::Entry;
 use serde_json::{json, Value};
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::load::csl_json;
 use crate::load::project::{Project, TextFile};
 use crate::load::yaml::yaml_error;
 
@@ -92,6 +93,7 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
                     let span = spans
                         .get(entry.key())
                         .cloned()
+                        .or_else(|| csl_json::id_span(&file.text, entry.key()))
                         .unwrap_or_else(|| key_span(&file.text, entry.key()));
                     if let Some(&prev) = bib.index.get(entry.key()) {
                         let (pf, ps) = &bib.origins[prev];
@@ -142,7 +144,7 @@ pub fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "bib" => {
+        "bib" | "bibtex" => {
             if let Some(at) = braces_too_deep(&file.text) {
                 return Err(Diagnostic::error(format!(
                     "invalid BibTeX: braces nest more than {MAX_BIB_NESTING} deep here"
@@ -151,17 +153,37 @@ pub fn parse_file_uncached(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
             }
             parse_biblatex(file)
         }
+        "json" => {
+            let items: Value =
+                serde_json::from_str(&file.text).map_err(|e| json_error(&e, file))?;
+            csl_json::items(&items, file)
+        }
         "yaml" | "yml" => {
             crate::load::yaml::yaml_precheck(&file.text, &file.path)?;
+            // Pandoc's CSL-YAML: a `references:` list of CSL items.
+            if let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) {
+                if v.get("references")
+                    .is_some_and(serde_yaml::Value::is_sequence)
+                {
+                    let v = crate::load::yaml::yaml_to_json(v);
+                    return csl_json::items(&v["references"], file);
+                }
+            }
             hayagriva::io::from_yaml_str(&file.text)
                 .map(|lib| lib.iter().cloned().collect())
                 .map_err(|e| yaml_error(&e, &file.path, &file.text))
         }
-        _ => Err(Diagnostic::error(
-            "unsupported bibliography format (use .bib or hayagriva .yaml)",
-        )
-        .in_file(&file.path)),
+        _ => Err(crate::load::files::unreadable_bibliography(&file.path)),
     }
+}
+
+fn json_error(e: &serde_json::Error, file: &TextFile) -> Diagnostic {
+    let line_start = crate::diag::offset_of(&file.text, e.line(), 1);
+    let off = crate::diag::floor_char_boundary(
+        &file.text,
+        (line_start + e.column().saturating_sub(1)).min(file.text.len()),
+    );
+    Diagnostic::error(format!("invalid JSON: {e}")).at(&file.path, off..off + 1)
 }
 
 /// Braces inside one another in a BibTeX file. The parser's time grows with

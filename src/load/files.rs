@@ -119,16 +119,31 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 pub fn list_dir(root: &Path, rel: &str, exts: &[&str]) -> Vec<PathBuf> {
+    list_files(root, rel)
+        .into_iter()
+        .filter(|p| has_extension(p, exts))
+        .collect()
+}
+
+/// Whether a path's extension is one of `exts` (lowercase), in any case.
+pub fn has_extension(p: &Path, exts: &[&str]) -> bool {
+    let ext = p
+        .extension()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    exts.contains(&ext.as_str())
+}
+
+/// Every file of a folder (not hidden ones such as `.DS_Store`, not
+/// folders), relative to the root, sorted.
+pub fn list_files(root: &Path, rel: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(root.join(rel)) {
         for e in rd.flatten() {
             let p = e.path();
-            let ext = p
-                .extension()
-                .and_then(|s| s.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if p.is_file() && exts.contains(&ext.as_str()) {
+            let hidden = e.file_name().to_string_lossy().starts_with('.');
+            if p.is_file() && !hidden {
                 if let Some(name) = p.file_name() {
                     out.push(Path::new(rel).join(name));
                 }
@@ -137,6 +152,16 @@ pub fn list_dir(root: &Path, rel: &str, exts: &[&str]) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// The error for a file in bibliography/ galley cannot read.
+pub fn unreadable_bibliography(path: &Path) -> Diagnostic {
+    Diagnostic::error("galley cannot read this file as a bibliography")
+        .in_file(path)
+        .with_note(
+            "bibliography files are .bib (BibTeX or BibLaTeX), .json (CSL-JSON), \
+         .yaml or .yml (CSL-YAML with `references:`, or hayagriva)",
+        )
 }
 
 /// The manuscript's settings file, relative to the project root.

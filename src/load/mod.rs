@@ -1,6 +1,7 @@
 //! Load: the project's files into a [`project::Project`].
 
 pub mod bibliography;
+pub mod csl_json;
 pub mod data;
 pub mod files;
 pub mod images;

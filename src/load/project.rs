@@ -9,7 +9,16 @@ use serde_json::Value;
 
 use super::data::load_data_file;
 pub use super::files::MANIFEST;
-use super::files::{list_dir, read_text, resolve_inside, MAX_SECTIONS};
+use super::files::{
+    has_extension, list_dir, list_files, read_text, resolve_inside, unreadable_bibliography,
+    MAX_SECTIONS,
+};
+
+/// What galley reads in manuscript/data/.
+const DATA_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "csv"];
+
+/// What galley reads in bibliography/.
+const BIBLIOGRAPHY_EXTENSIONS: &[&str] = &["bib", "bibtex", "json", "yaml", "yml"];
 use super::meta::{parse_base_url, Meta};
 use super::yaml::{parse_yaml, yaml_error, yaml_key_span, yaml_to_json};
 use crate::cache::Cache;
@@ -201,11 +210,21 @@ impl Loader<'_> {
     /// Every data file of manuscript/data/, by stem.
     fn data(&mut self) -> (BTreeMap<String, Value>, Vec<PathBuf>) {
         let mut data = BTreeMap::new();
-        let data_files = list_dir(
-            self.root,
-            "manuscript/data",
-            &["yaml", "yml", "json", "csv"],
-        );
+        let mut data_files = list_files(self.root, "manuscript/data");
+        data_files.retain(|rel| {
+            let known = has_extension(rel, DATA_EXTENSIONS);
+            if !known {
+                self.diags.push(
+                    Diagnostic::error("galley cannot read this file as data")
+                        .in_file(rel)
+                        .with_note(
+                            "data files are .csv, .json, .yaml or .yml; \
+                             save a spreadsheet as CSV (one file per sheet)",
+                        ),
+                );
+            }
+            known
+        });
         for rel in &data_files {
             let stem = rel
                 .file_stem()
@@ -233,7 +252,15 @@ impl Loader<'_> {
     /// bibliography/.
     fn bibliography_paths(&mut self, meta: &Meta) -> Vec<PathBuf> {
         let Some(list) = &meta.bibliography else {
-            return list_dir(self.root, "bibliography", &["bib", "yaml", "yml"]);
+            let mut all = list_files(self.root, "bibliography");
+            all.retain(|rel| {
+                let known = has_extension(rel, BIBLIOGRAPHY_EXTENSIONS);
+                if !known {
+                    self.diags.push(unreadable_bibliography(rel));
+                }
+                known
+            });
+            return all;
         };
         let mut out = Vec::new();
         for b in list {
