@@ -282,3 +282,34 @@ fn csl_json_and_csl_yaml_bibliographies_are_read() {
     assert!(html.contains("Ketamine. In <em>StatPearls</em>. StatPearls Publishing."));
     assert!(!html.contains("[@"));
 }
+
+#[test]
+fn latex_markup_in_bibtex_fields_is_rendered_as_pandoc_reads_it() {
+    let dir = fixture("bibtex-markup");
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    // Accents, `{\' i}` and `{\'\i}` included.
+    assert!(
+        html.contains("Marrero, J., García, A., Berrocoso, M., Llinares, Á., Rodríguez-Losada, A.")
+    );
+    assert!(
+        html.contains("Müller, J., &amp; García, M. (2020)"),
+        "{html}"
+    );
+    // Commands, a font switch to the end of the field, an empty field gone.
+    assert!(html.contains("Knuth, D. E. (1984). <em>The TeXbook</em>."));
+    assert!(html.contains("<em>LaTeX: A Document Preparation System</em>. Addison-Wesley."));
+    assert!(html.contains("<em>Journal of Applied Volcanology</em>, <em>8</em>. <a"));
+    // \emph, \textbf, math and `~`; a URL's `~` is a tilde.
+    assert!(html.contains(
+        "The <em>in vivo</em> effect of <math><mi>α</mi></math>-synuclein on <strong>bold</strong>\u{a0}claims."
+    ));
+    assert!(html.contains("<em>J.\u{a0}Test.</em>"));
+    assert!(html.contains("https://example.org/~user/paper"));
+    let body = between(&html, "<main", "</main>").unwrap();
+    for raw in ["\\emph", "\\it", "\\TeX", "$\\alpha", "{\\"] {
+        assert!(!body.contains(raw), "{raw} in the page");
+    }
+    assert!(!html.contains(|c: char| ('\u{E000}'..='\u{E009}').contains(&c)));
+}

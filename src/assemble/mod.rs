@@ -27,7 +27,7 @@ use crate::load::bibliography::{self, Bibliography};
 use crate::load::project::Project;
 use crate::load::style;
 use crate::load::tables::{self as table_specs};
-use crate::model::{Document, Section};
+use crate::model::{Document, Inline, Section};
 use assembler::Assembler;
 
 /// The result of assembling: the document, what it needs besides, and the
@@ -104,6 +104,10 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         return Err(fail(diags, sources));
     }
     cite::resolve(&mut doc, &bib, &style, &project.cache);
+    let math_errors = reference_math(&mut doc, &bib);
+    if math_errors.has_errors() {
+        return Err(fail(math_errors, sources));
+    }
     let mut warnings = diags;
     for (i, e) in bib.entries.iter().enumerate() {
         if !doc.references.iter().any(|r| r.key == e.key()) {
@@ -122,6 +126,71 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         image_refs,
         bibliography: bib,
     })
+}
+
+/// Math in the reference list and citations (`$...$` in a BibTeX field),
+/// converted for both outputs like the sections' math; a formula galley
+/// cannot convert is an error at the entry's key.
+fn reference_math(doc: &mut Document, bib: &Bibliography) -> Diagnostics {
+    fn collect<'a>(inlines: &'a [Inline], out: &mut Vec<&'a str>) {
+        for i in inlines {
+            match i {
+                Inline::Math { tex, .. } => out.push(tex),
+                Inline::Emph(c)
+                | Inline::Strong(c)
+                | Inline::Strike(c)
+                | Inline::Sup(c)
+                | Inline::Sub(c)
+                | Inline::SmallCaps(c)
+                | Inline::Link { content: c, .. }
+                | Inline::RefLink { content: c, .. } => collect(c, out),
+                _ => {}
+            }
+        }
+    }
+    let mut diags = Diagnostics::new();
+    let mut found: Vec<(String, &str)> = Vec::new();
+    for r in &doc.references {
+        let mut texs = Vec::new();
+        collect(&r.content, &mut texs);
+        found.extend(texs.into_iter().map(|t| (t.to_string(), r.key.as_str())));
+    }
+    for c in &doc.citations {
+        let mut texs = Vec::new();
+        collect(&c.rendered, &mut texs);
+        let key = c.items.first().map_or("", |i| i.key.as_str());
+        found.extend(texs.into_iter().map(|t| (t.to_string(), key)));
+    }
+    if found.is_empty() {
+        return diags;
+    }
+    let converter = math::Converter::new();
+    let mut converted = Vec::new();
+    for (tex, key) in found {
+        let k = crate::model::math_key(&tex, false);
+        if doc.mathml.contains_key(&k) || converted.iter().any(|(c, _): &(String, _)| *c == k) {
+            continue;
+        }
+        match converter.convert(&tex, false) {
+            Ok(f) => converted.push((k, f)),
+            Err(e) => {
+                let at = bib.index_of(key).map(|i| bib.origins[i].clone());
+                let d = Diagnostic::error(format!(
+                    "cannot convert math `{}` in bibliography entry `{key}`: {e}",
+                    crate::diag::shorten(&tex, 60)
+                ));
+                diags.push(match at {
+                    Some((file, span)) => d.at(file, span),
+                    None => d,
+                });
+            }
+        }
+    }
+    for (k, f) in converted {
+        doc.mathml.insert(k.clone(), f.mathml);
+        doc.typst_math.insert(k, f.typst);
+    }
+    diags
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::csl_json;
+use crate::load::latex_text::plain;
 use crate::load::project::{Project, TextFile};
 use crate::load::yaml::yaml_error;
 
@@ -27,6 +28,12 @@ pub struct Bibliography {
 impl Bibliography {
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.index.get(key).map(|&i| &self.entries[i])
+    }
+
+    /// The position of an entry in [`Bibliography::entries`] (and
+    /// [`Bibliography::origins`]).
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.index.get(key).copied()
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
@@ -60,7 +67,7 @@ pub fn entry_summary(e: &Entry) -> Value {
     let truncated = authors.len() >= 3 || authors.iter().any(|p| is_others(p));
     let listed: Vec<&Person> = authors.iter().copied().filter(|p| !is_others(p)).collect();
     let short = match listed.as_slice() {
-        [] => e.title().map(|t| t.to_string()).unwrap_or_default(),
+        [] => e.title().map(|t| plain(&t.to_string())).unwrap_or_default(),
         [a] if !truncated => family(a),
         [a, b] if !truncated => format!("{} and {}", family(a), family(b)),
         [a, ..] => format!("{} et al.", family(a)),
@@ -69,7 +76,7 @@ pub fn entry_summary(e: &Entry) -> Value {
         "authors_short": short,
         "authors": listed.iter().map(|p| family(p)).collect::<Vec<_>>(),
         "year": e.date_any().map(|d| d.year),
-        "title": e.title().map(|t| t.to_string()),
+        "title": e.title().map(|t| plain(&t.to_string())),
     })
 }
 
@@ -213,30 +220,128 @@ fn braces_too_deep(text: &str) -> Option<usize> {
 fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
     // The BibTeX parser panics on some fields (date arithmetic that
     // overflows): the entry it fails on is found by parsing them one by one.
-    let parsed = crate::diag::contain::contain(|| hayagriva::io::from_biblatex_str(&file.text))
-        .map_err(|what| {
-            let d = Diagnostic::error(format!(
-                "the BibTeX parser failed on this entry ({what}); check its fields"
-            ));
-            match entry_that_panics(&file.text) {
-                Some(span) => d.at(&file.path, span),
-                None => d.in_file(&file.path),
+    let parsed = crate::diag::contain::contain(|| {
+        let mut bib = biblatex::Bibliography::parse(&file.text)?;
+        resolve_markup(&mut bib);
+        // One entry at a time, so a field's error names its entry.
+        let entries: Vec<(String, Result<Entry, biblatex::TypeError>)> =
+            bib.iter().map(|e| (e.key.clone(), e.try_into())).collect();
+        Ok::<_, biblatex::ParseError>(entries)
+    })
+    .map_err(|what| {
+        let d = Diagnostic::error(format!(
+            "the BibTeX parser failed on this entry ({what}); check its fields"
+        ));
+        match entry_that_panics(&file.text) {
+            Some(span) => d.at(&file.path, span),
+            None => d.in_file(&file.path),
+        }
+    })?;
+    let entries = parsed.map_err(|e| {
+        Diagnostic::error(format!("invalid BibTeX: {}", e.kind)).at(&file.path, e.span)
+    })?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (key, entry) in entries {
+        match entry {
+            Ok(e) => out.push(e),
+            Err(e) => {
+                // The error's span may be in an @string the field uses; the
+                // entry's key is where to look then.
+                let spans = key_spans(&file.text, &file.path);
+                let key_at = spans.get(key.as_str()).cloned();
+                let inside = key_at.as_ref().is_some_and(|k| {
+                    let next = spans
+                        .values()
+                        .map(|r| r.start)
+                        .filter(|&st| st > k.start)
+                        .min()
+                        .unwrap_or(file.text.len());
+                    e.span.start >= k.start && e.span.end <= next
+                });
+                let span = match (inside, key_at) {
+                    (true, _) | (false, None) => e.span,
+                    (false, Some(k)) => k,
+                };
+                return Err(Diagnostic::error(format!(
+                    "invalid BibTeX field in entry `{key}`: {}",
+                    e.kind
+                ))
+                .at(&file.path, span));
             }
-        })?;
-    match parsed {
-        Ok(lib) => Ok(lib.iter().cloned().collect()),
-        Err(errors) => {
-            let first = errors.into_iter().next();
-            let (msg, span) = match first {
-                Some(hayagriva::io::BibLaTeXError::Parse(e)) => {
-                    (format!("invalid BibTeX: {}", e.kind), e.span)
+        }
+    }
+    Ok(out)
+}
+
+/// Fields whose text is an identifier, an address, a date or a number,
+/// never markup (`~` in a URL is a tilde; `10~` in a month is read by the
+/// date parser).
+const VERBATIM_FIELDS: &[&str] = &[
+    "url",
+    "doi",
+    "eprint",
+    "file",
+    "pdf",
+    "isbn",
+    "issn",
+    "pmid",
+    "pmcid",
+    "date",
+    "urldate",
+    "eventdate",
+    "origdate",
+    "year",
+    "month",
+    "day",
+    "volume",
+    "volumes",
+    "number",
+    "issue",
+    "pages",
+    "pagetotal",
+    "edition",
+    "chapter",
+    "part",
+];
+
+/// LaTeX text markup in every field resolved (`load::latex_text`); math
+/// (`$...$`) is kept for the citation stage.
+fn resolve_markup(bib: &mut biblatex::Bibliography) {
+    use crate::load::latex_text::{resolve, resolve_open, MARKS};
+    for entry in bib.iter_mut() {
+        // An empty field (`pages = {}`) is no field, as Pandoc reads it.
+        entry.fields.retain(|_, chunks| {
+            chunks.iter().any(|c| match &c.v {
+                biblatex::Chunk::Normal(t)
+                | biblatex::Chunk::Verbatim(t)
+                | biblatex::Chunk::Math(t) => !t.trim().is_empty(),
+            })
+        });
+        for (name, chunks) in entry.fields.iter_mut() {
+            if VERBATIM_FIELDS.contains(&name.to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            // A switch at the field's top level (`\it {\LaTeX}: A ...`) runs
+            // to its end.
+            let mut open: Vec<usize> = Vec::new();
+            for chunk in chunks.iter_mut() {
+                match &mut chunk.v {
+                    biblatex::Chunk::Normal(t) => {
+                        let (text, more) = resolve_open(t);
+                        *t = text;
+                        open.extend(more);
+                    }
+                    biblatex::Chunk::Verbatim(t) => *t = resolve(t),
+                    biblatex::Chunk::Math(_) => {}
                 }
-                Some(hayagriva::io::BibLaTeXError::Type(e)) => {
-                    (format!("invalid BibTeX field: {}", e.kind), e.span)
+            }
+            if let Some(last) = chunks.last_mut() {
+                if let biblatex::Chunk::Normal(t) | biblatex::Chunk::Verbatim(t) = &mut last.v {
+                    for k in open.into_iter().rev() {
+                        t.push(MARKS[k].1);
+                    }
                 }
-                None => ("invalid BibTeX".to_string(), 0..1),
-            };
-            Err(Diagnostic::error(msg).at(&file.path, span))
+            }
         }
     }
 }

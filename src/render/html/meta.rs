@@ -2,6 +2,7 @@
 //! meta tags, schema.org JSON-LD, and the article as a BibTeX entry.
 
 use super::*;
+use crate::load::latex_text::plain;
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
@@ -93,18 +94,18 @@ pub(super) fn reference_tag(e: &hayagriva::Entry) -> String {
         for p in a.iter().filter(|p| p.name != "Unlisted") {
             let given = p.given_name.clone().unwrap_or_default();
             parts.push(
-                format!("citation_author={}, {}", p.name, given)
+                format!("citation_author={}, {}", plain(&p.name), plain(&given))
                     .trim_end_matches(", ")
                     .to_string(),
             );
         }
     }
     if let Some(t) = e.title() {
-        parts.push(format!("citation_title={t}"));
+        parts.push(format!("citation_title={}", plain(&t.to_string())));
     }
     if let Some(parent) = e.parents().first() {
         if let Some(t) = parent.title() {
-            parts.push(format!("citation_journal_title={t}"));
+            parts.push(format!("citation_journal_title={}", plain(&t.to_string())));
         }
     }
     if let Some(d) = e.date_any() {
