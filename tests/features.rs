@@ -313,3 +313,27 @@ fn latex_markup_in_bibtex_fields_is_rendered_as_pandoc_reads_it() {
     }
     assert!(!html.contains(|c: char| ('\u{E000}'..='\u{E009}').contains(&c)));
 }
+
+#[test]
+fn pandoc_and_quarto_markdown() {
+    let dir = fixture("quarto-markdown");
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    // Tera leaves code alone; shortcodes are Quarto's.
+    assert!(html.contains("<code>{{ data.x }}</code>"), "{html}");
+    assert!(html.contains("<code>{% if %}</code>"));
+    assert!(html.contains("print(&quot;{{ not a data reference }}&quot;)  # {# not a comment #}"));
+    assert!(
+        html.contains("subtitle is &quot;As authors write it&quot;."),
+        "{html}"
+    );
+    assert!(html.contains("<p>This paragraph comes from an included file.</p>"));
+    assert!(html.contains("<div class=\"pagebreak\"></div>"));
+    assert!(html.contains("Escaped: {{&lt; meta title &gt;}}."));
+    assert!(
+        r.stderr.contains("manuscript/sections/a.md:14:1: shortcode `{{< video >}}` is not one galley knows; left out"),
+        "{}",
+        r.stderr
+    );
+}

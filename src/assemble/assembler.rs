@@ -228,14 +228,24 @@ impl<'p> Assembler<'p> {
             text: template.to_string(),
         };
         let name = self.next_template_name(&file.display().to_string());
+        let protected = self.protect(file, base, template);
         let rendered = match self.ctx_key {
             Some(scope) => {
-                let k = crate::cache::key(&[&scope, template.as_bytes()]);
+                let k = crate::cache::key(&[&scope, protected.as_bytes()]);
                 self.project.cache.cached("template", k, || {
-                    template::render_one(&mut self.tera, &name, &origin, &self.ctx, what)
+                    template::render_one(
+                        &mut self.tera,
+                        &name,
+                        &origin,
+                        &protected,
+                        &self.ctx,
+                        what,
+                    )
                 })
             }
-            None => template::render_one(&mut self.tera, &name, &origin, &self.ctx, what),
+            None => {
+                template::render_one(&mut self.tera, &name, &origin, &protected, &self.ctx, what)
+            }
         };
         let rendered = match rendered {
             Ok(r) => r,

@@ -13,6 +13,7 @@ mod front;
 pub mod markdown;
 pub mod math;
 pub mod sandbox;
+mod shortcodes;
 mod sink;
 mod tables;
 pub mod template;

@@ -55,6 +55,7 @@ impl Sink for Assembler<'_> {
         match kind {
             "table" => self.place_table(&template::unescape_marker(rest.trim()), span),
             "figure" => self.place_figure(rest.trim(), span),
+            "pagebreak" => Some(Block::PageBreak),
             _ => None,
         }
     }

@@ -5,6 +5,7 @@ pub mod csl_json;
 pub mod data;
 pub mod files;
 pub mod images;
+pub mod includes;
 pub mod latex_text;
 pub mod meta;
 pub mod project;

@@ -69,6 +69,7 @@ impl Project {
             }
         };
         let sections = loader.sections(&meta);
+        loader.includes(&sections);
         let (data, data_files) = loader.data();
         let tables = loader.texts(list_dir(root, "manuscript/tables", &["yaml", "yml"]));
         let bib_paths = loader.bibliography_paths(&meta);
@@ -205,6 +206,51 @@ impl Loader<'_> {
             }
         }
         sections
+    }
+
+    /// The files the sections include (`{{< include file >}}`), and the
+    /// files those include, into the sources. A missing one is an error at
+    /// its shortcode.
+    fn includes(&mut self, sections: &[TextFile]) {
+        let mut todo: Vec<(PathBuf, String, usize)> = sections
+            .iter()
+            .map(|s| (s.path.clone(), s.text.clone(), 0))
+            .collect();
+        while let Some((from, text, depth)) = todo.pop() {
+            for (arg, span) in crate::load::includes::includes(&text) {
+                let Some(rel) = crate::load::includes::include_path(&from, &arg) else {
+                    self.diags.push(
+                        Diagnostic::error(format!("included file `{arg}` is outside the project"))
+                            .at(&from, span),
+                    );
+                    continue;
+                };
+                if self.sources.get(&rel).is_some() {
+                    continue;
+                }
+                if depth >= crate::load::includes::MAX_DEPTH {
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "includes nest more than {} deep here (does a file include itself?)",
+                            crate::load::includes::MAX_DEPTH
+                        ))
+                        .at(&from, span),
+                    );
+                    continue;
+                }
+                match read_text(self.root, &rel, &mut self.sources, self.cache) {
+                    Ok(t) => todo.push((rel, t, depth + 1)),
+                    Err(d) => self.diags.push(
+                        Diagnostic::error(format!(
+                            "included file `{}` cannot be read: {}",
+                            rel.display(),
+                            d.message
+                        ))
+                        .at(&from, span),
+                    ),
+                }
+            }
+        }
     }
 
     /// Every data file of manuscript/data/, by stem.

@@ -70,6 +70,8 @@ pub enum Block {
     Table(Box<Table>),
     Figure(Box<Figure>),
     Rule,
+    /// `{{< pagebreak >}}`: a new page in paged outputs.
+    PageBreak,
     /// Raw HTML the project allowed (`allow_html: true`); ignored by the PDF.
     Html(String),
 }

@@ -7,6 +7,7 @@
 mod lists;
 mod locate;
 mod numbers;
+pub mod protect;
 
 pub use lists::dotted;
 use lists::*;
@@ -32,32 +33,6 @@ pub struct Origin {
     pub offset: usize,
     /// The template text as written (before heading-attribute protection).
     pub text: String,
-}
-
-/// Marker that stands in for `{#` of a heading attribute while Tera runs.
-const HEADING_ATTR_GUARD: &str = "{\u{E000}";
-
-/// Protect `{#id}` heading attributes, which Tera would read as comments.
-pub fn protect_heading_attrs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let mut rest = line;
-        // An attribute block `{#id .class}` closes with `}` on its line; a
-        // Tera comment closes with `#}`.
-        while let Some(pos) = rest.find("{#") {
-            let after = &rest[pos + 2..];
-            let is_attr = is_heading_attr(after);
-            out.push_str(&rest[..pos]);
-            out.push_str(if is_attr { HEADING_ATTR_GUARD } else { "{#" });
-            rest = after;
-        }
-        out.push_str(rest);
-    }
-    out
-}
-
-pub fn restore_heading_attrs(text: &str) -> String {
-    text.replace(HEADING_ATTR_GUARD, "{#")
 }
 
 /// A Tera instance with galley's filters and functions.
@@ -159,20 +134,21 @@ pub fn unescape_marker(s: &str) -> String {
     s.replace("\\u002d\\u002d", "--")
 }
 
-/// Render a one-off template with a located error.
+/// Render a one-off template with a located error. `protected` is the
+/// origin's text as [`protect::protect`] made it (shortcodes expanded).
 pub fn render_one(
     tera: &mut Tera,
     name: &str,
     origin: &Origin,
+    protected: &str,
     ctx: &Context,
     what: &str,
 ) -> Result<String, Diagnostic> {
-    let protected = protect_heading_attrs(&origin.text);
-    crate::assemble::sandbox::add(tera, name, &protected)
+    crate::assemble::sandbox::add(tera, name, protected)
         .map_err(|e| locate_error(&e, origin, what))?;
     let out = crate::assemble::sandbox::render(tera, name, ctx, protected.len())
         .map_err(|e| locate_error(&e, origin, what));
-    out.map(|s| restore_heading_attrs(&s))
+    out.map(|s| protect::restore(&s))
 }
 
 // ---------------------------------------------------------------- filters
@@ -308,9 +284,9 @@ mod tests {
     #[test]
     fn heading_attributes_survive_tera() {
         let src = "# Intro {#sec-intro}\n{# a comment #}text\n";
-        let p = protect_heading_attrs(src);
+        let p = protect::protect(src, &mut |_| String::new());
         let out = render(&p, json!({}));
-        assert_eq!(restore_heading_attrs(&out), "# Intro {#sec-intro}\ntext\n");
+        assert_eq!(protect::restore(&out), "# Intro {#sec-intro}\ntext\n");
     }
 
     #[test]
@@ -323,7 +299,8 @@ mod tests {
         let mut tera = new_tera();
         let mut ctx = Context::new();
         ctx.insert("data", &json!({"studies": {"n": 1}}));
-        let d = render_one(&mut tera, "a", &origin, &ctx, "sections/a.md").unwrap_err();
+        let d =
+            render_one(&mut tera, "a", &origin, &origin.text, &ctx, "sections/a.md").unwrap_err();
         let span = d.span.unwrap();
         assert_eq!(&origin.text[span], "data.studies.missing");
         assert!(d.message.contains("data.studies.missing"), "{}", d.message);
@@ -337,7 +314,15 @@ mod tests {
             text: "ok\n{{ data. }}\n".into(),
         };
         let mut tera = new_tera();
-        let d = render_one(&mut tera, "a", &origin, &Context::new(), "a.md").unwrap_err();
+        let d = render_one(
+            &mut tera,
+            "a",
+            &origin,
+            &origin.text,
+            &Context::new(),
+            "a.md",
+        )
+        .unwrap_err();
         let (line, _) = crate::diag::line_col(&origin.text, d.span.unwrap().start);
         assert_eq!(line, 2, "{}", d.message);
     }

@@ -264,6 +264,8 @@ impl<'d> HtmlWriter<'d> {
                 }
             }
             Block::Rule => out.push_str("<hr>\n"),
+            // A new page when printed; nothing on screen.
+            Block::PageBreak => out.push_str("<div class=\"pagebreak\"></div>\n"),
             Block::Html(h) => out.push_str(h),
             Block::Table(t) => self.table(out, t),
             Block::Figure(f) => self.figure(out, f),

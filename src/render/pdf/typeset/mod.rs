@@ -194,6 +194,7 @@ impl TypstWriter<'_> {
                 );
             }
             Block::Rule => out.push_str("#line(length: 100%, stroke: 0.5pt)"),
+            Block::PageBreak => out.push_str("#pagebreak(weak: true)"),
             Block::Html(_) => {}
             Block::Table(t) => self.table(out, t),
             Block::Figure(f) => self.figure(out, f),

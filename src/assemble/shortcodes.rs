@@ -1,0 +1,104 @@
+//! Quarto shortcodes in sections: `pagebreak`, `meta` and `var` (values
+//! from manuscript.yaml), `include` (a file inside the project, read with
+//! the sections). Any other is left out with a warning naming it.
+
+use std::ops::Range;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::assembler::Assembler;
+use crate::assemble::template::protect::{self, Shortcode};
+use crate::diag::Diagnostic;
+
+/// The marker `{{< pagebreak >}}` leaves for the Markdown reader.
+pub const PAGEBREAK: &str = "<!--galley:pagebreak-->";
+
+/// A dotted key (`author.name`, `keywords.0`) in a value.
+fn lookup<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    key.split('.').try_fold(v, |v, k| match v {
+        Value::Object(m) => m.get(k),
+        Value::Array(a) => a.get(k.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
+/// A value as the text a shortcode puts in place.
+fn as_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join(", "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl Assembler<'_> {
+    /// `template` (at `base` in `file`) protected for Tera, its shortcodes
+    /// expanded.
+    pub(super) fn protect(&mut self, file: &Path, base: usize, template: &str) -> String {
+        self.protect_depth(file, base, template, 0)
+    }
+
+    fn protect_depth(&mut self, file: &Path, base: usize, template: &str, depth: usize) -> String {
+        let mut problems: Vec<(Range<usize>, String)> = Vec::new();
+        let mut included: Vec<(usize, std::path::PathBuf)> = Vec::new();
+        let meta = &self.project.meta_value;
+        let sources = &self.project.sources;
+        let out = protect::protect(template, &mut |sc: &Shortcode| match sc.name {
+            "pagebreak" => PAGEBREAK.to_string(),
+            "meta" | "var" => {
+                let key = sc.args.first().copied().unwrap_or("");
+                match lookup(meta, key) {
+                    Some(v) => protect::literal(&as_text(v)),
+                    None => {
+                        problems.push((
+                            sc.span.clone(),
+                            format!(
+                                "shortcode `{}` names `{key}`, which manuscript.yaml does not set; left out",
+                                sc.name
+                            ),
+                        ));
+                        String::new()
+                    }
+                }
+            }
+            "include" => {
+                let arg = sc.args.first().copied().unwrap_or("");
+                let rel = crate::load::includes::include_path(file, arg);
+                match rel.filter(|r| sources.get(r).is_some()) {
+                    Some(rel) if depth < crate::load::includes::MAX_DEPTH => {
+                        // Put in place after this pass (it is protected too).
+                        included.push((sc.span.start, rel));
+                        format!("\u{E00C}{}\u{E00C}", included.len() - 1)
+                    }
+                    _ => String::new(),
+                }
+            }
+            other => {
+                problems.push((
+                    sc.span.clone(),
+                    format!("shortcode `{{{{< {other} >}}}}` is not one galley knows; left out"),
+                ));
+                String::new()
+            }
+        });
+        for (span, msg) in problems {
+            let at = base + span.start..base + span.end;
+            self.diags.push(Diagnostic::warning(msg).at(file, at));
+        }
+        if included.is_empty() {
+            return out;
+        }
+        let mut result = out;
+        for (i, (_, rel)) in included.into_iter().enumerate() {
+            let text = self.project.sources.get(&rel).unwrap_or("").to_string();
+            let inner = self.protect_depth(&rel, 0, &text, depth + 1);
+            result = result.replace(
+                &format!("\u{E00C}{i}\u{E00C}"),
+                inner.trim_end_matches('\n'),
+            );
+        }
+        result
+    }
+}
