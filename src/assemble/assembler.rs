@@ -68,6 +68,11 @@ pub(super) struct Assembler<'p> {
     pub(super) footnote_labels: Vec<(String, PathBuf, Range<usize>)>,
     pub(super) footnote_defs: HashMap<String, Vec<Block>>,
     pub(super) counters: [usize; 6],
+    /// Levels every heading moves up by (a document written from `##`).
+    pub(super) heading_shift: u8,
+    /// The level of the last heading, so that none skips a level (PDF/UA
+    /// wants level 1 first, then at most one deeper at a time).
+    pub(super) last_heading: u8,
     pub(super) targets: BTreeMap<String, Target>,
     pub(super) target_spans: HashMap<String, (PathBuf, Range<usize>)>,
     pub(super) xrefs: Vec<(String, PathBuf, Range<usize>)>,
@@ -76,6 +81,13 @@ pub(super) struct Assembler<'p> {
     pub(super) equations: usize,
     /// Numbered display formulas without an id of their own.
     pub(super) unnamed_equations: usize,
+    /// A `::: {#refs}` div was seen (the reference list's place).
+    pub(super) refs_div: bool,
+    /// Labels of executable cells (`#| label: fig-x`), which galley does
+    /// not run: a cross-reference to one is a warning.
+    pub(super) cell_labels: std::collections::HashSet<String>,
+    /// Files whose executable cells were warned about.
+    pub(super) warned_cells: Vec<PathBuf>,
     pub(super) placed: HashMap<String, (PathBuf, Range<usize>)>,
     pub(super) frame: Frame,
     pub(super) template_seq: usize,
@@ -106,6 +118,8 @@ impl<'p> Assembler<'p> {
             footnote_labels: Vec::new(),
             footnote_defs: HashMap::new(),
             counters: [0; 6],
+            heading_shift: 0,
+            last_heading: 0,
             targets: BTreeMap::new(),
             target_spans: HashMap::new(),
             xrefs: Vec::new(),
@@ -113,6 +127,9 @@ impl<'p> Assembler<'p> {
             figures_placed: 0,
             equations: 0,
             unnamed_equations: 0,
+            refs_div: false,
+            cell_labels: std::collections::HashSet::new(),
+            warned_cells: Vec::new(),
             placed: HashMap::new(),
             frame: Frame::default(),
             template_seq: 0,
@@ -309,6 +326,15 @@ impl<'p> Assembler<'p> {
 
     pub(super) fn finish(&mut self, doc: &mut Document) {
         for (id, file, span) in std::mem::take(&mut self.xrefs) {
+            if !self.targets.contains_key(&id) && self.cell_labels.contains(&id) {
+                self.diags.push(
+                    Diagnostic::warning(format!(
+                        "cross-reference `@{id}` points at an executable cell galley does not run; shown as `{id}`"
+                    ))
+                    .at(file, span),
+                );
+                continue;
+            }
             if !self.targets.contains_key(&id) {
                 let mut d =
                     Diagnostic::error(format!("unknown cross-reference `@{id}`")).at(file, span);

@@ -12,6 +12,7 @@ mod figures;
 mod front;
 pub mod markdown;
 pub mod math;
+mod pandoc;
 pub mod sandbox;
 mod shortcodes;
 mod sink;
@@ -74,6 +75,8 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     });
 
     let mut asm = Assembler::new(project, &bib, &specs, ctx, ctx_key);
+    asm.heading_shift =
+        markdown::prepare::top_heading_level(project.sections.iter().map(|s| s.text.as_str())) - 1;
     let mut doc = asm.front_matter();
     doc.abstract_ = asm.abstract_blocks();
     doc.summary = asm.summary_blocks();

@@ -43,6 +43,7 @@ impl Assembler<'_> {
     fn protect_depth(&mut self, file: &Path, base: usize, template: &str, depth: usize) -> String {
         let mut problems: Vec<(Range<usize>, String)> = Vec::new();
         let mut included: Vec<(usize, std::path::PathBuf)> = Vec::new();
+        let mut embedded: Vec<String> = Vec::new();
         let meta = &self.project.meta_value;
         let sources = &self.project.sources;
         let out = protect::protect(template, &mut |sc: &Shortcode| match sc.name {
@@ -75,6 +76,19 @@ impl Assembler<'_> {
                     _ => String::new(),
                 }
             }
+            "embed" => {
+                // A notebook cell's output: galley runs no notebooks. Its
+                // label is known, so a cross-reference to it only warns.
+                let arg = sc.args.first().copied().unwrap_or("");
+                if let Some((_, label)) = arg.split_once('#') {
+                    embedded.push(label.to_string());
+                }
+                problems.push((
+                    sc.span.clone(),
+                    format!("`{{{{< embed {arg} >}}}}` is left out: galley does not run notebooks"),
+                ));
+                String::new()
+            }
             other => {
                 problems.push((
                     sc.span.clone(),
@@ -83,6 +97,7 @@ impl Assembler<'_> {
                 String::new()
             }
         });
+        self.cell_labels.extend(embedded);
         for (span, msg) in problems {
             let at = base + span.start..base + span.end;
             self.diags.push(Diagnostic::warning(msg).at(file, at));

@@ -8,12 +8,48 @@ use crate::assemble::markdown::Sink;
 use crate::assemble::math;
 use crate::assemble::template::{self};
 use crate::diag::Diagnostic;
+use crate::model::attrs::Attrs;
 use crate::model::*;
 
 impl Sink for Assembler<'_> {
     fn error(&mut self, span: Range<usize>, message: String) {
         let d = self.error_at(span, None, message);
         self.diags.push(d);
+    }
+    fn warning(&mut self, span: Range<usize>, message: String) {
+        let (file, range) = self.locate(span, None);
+        self.diags
+            .push(Diagnostic::warning(message).at(file, range));
+    }
+    fn div(
+        &mut self,
+        attrs: Attrs,
+        title: Option<Vec<Inline>>,
+        blocks: Vec<Block>,
+        span: Range<usize>,
+    ) -> Vec<Block> {
+        self.pandoc_div(attrs, title, blocks, span)
+    }
+    fn image_figure(
+        &mut self,
+        src: &str,
+        caption: Vec<Inline>,
+        attrs: Attrs,
+        span: Range<usize>,
+    ) -> Block {
+        self.pandoc_image_figure(src, caption, attrs, span)
+    }
+    fn caption_table(
+        &mut self,
+        table: Table,
+        caption: Vec<Inline>,
+        attrs: Attrs,
+        span: Range<usize>,
+    ) -> Block {
+        self.pandoc_caption_table(table, caption, attrs, span)
+    }
+    fn code_cell(&mut self, lang: &str, text: String, span: Range<usize>) -> Block {
+        self.pandoc_code_cell(lang, text, span)
     }
     fn cite(&mut self, items: Vec<CiteItem>, mode: CiteMode, span: Range<usize>) -> Inline {
         let mut ok = true;
@@ -68,6 +104,10 @@ impl Sink for Assembler<'_> {
         content: Vec<Inline>,
         span: Range<usize>,
     ) -> Block {
+        let level = level
+            .saturating_sub(self.heading_shift)
+            .clamp(1, self.last_heading + 1);
+        self.last_heading = level;
         let unnumbered = classes.iter().any(|c| c == "unnumbered" || c == "-");
         let l = (level as usize).clamp(1, 6);
         let number = if unnumbered {

@@ -4,6 +4,7 @@
 //! figure numbers, citation texts and the reference list (from hayagriva), so
 //! both outputs print the same strings.
 
+pub mod attrs;
 pub mod dates;
 pub mod escape;
 pub mod ids;
@@ -72,6 +73,24 @@ pub enum Block {
     Rule,
     /// `{{< pagebreak >}}`: a new page in paged outputs.
     PageBreak,
+    /// A fenced div (`::: {#id .class key=v}`) galley has no meaning for:
+    /// kept with its attributes (a `<div>` in the site).
+    Div {
+        attrs: attrs::Attrs,
+        blocks: Vec<Block>,
+    },
+    /// A callout (`::: {.callout-note}`): its kind (note, tip, warning,
+    /// important, caution), title and content.
+    Callout {
+        kind: String,
+        title: Vec<Inline>,
+        blocks: Vec<Block>,
+    },
+    /// A raw block for one output (```` ```{=typst} ````: the PDF).
+    Raw {
+        format: String,
+        text: String,
+    },
     /// Raw HTML the project allowed (`allow_html: true`); ignored by the PDF.
     Html(String),
 }
@@ -297,7 +316,9 @@ pub fn visit_blocks<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
         f(b);
         match b {
             Block::List { items, .. } => items.iter().for_each(|i| visit_blocks(i, f)),
-            Block::Quote(inner) => visit_blocks(inner, f),
+            Block::Quote(inner)
+            | Block::Div { blocks: inner, .. }
+            | Block::Callout { blocks: inner, .. } => visit_blocks(inner, f),
             Block::Table(t) => {
                 for row in &t.rows {
                     if let Row::Cells(cells) = row {

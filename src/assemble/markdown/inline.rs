@@ -110,6 +110,9 @@ impl<'a> Reader<'a, '_> {
                     let alt = self.inlines(TagEnd::Image);
                     let alt = Inline::plain(&alt, None);
                     out.push(self.sink.image(&dest_url, alt, span));
+                    // `![](a.png){width=50%}` in running text: the
+                    // attributes are the image's, not text.
+                    let _ = self.take_attributes();
                 }
                 _ => self.skip_to_end(),
             },

@@ -7,6 +7,7 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 
 use crate::assemble::template::MARKER_PREFIX;
 use crate::cache::Cache;
+use crate::model::attrs::Attrs;
 use crate::model::{
     Align, Block, Cell, CiteItem, CiteMode, Column, HeaderCell, Inline, Row, Table,
 };
@@ -15,6 +16,8 @@ use crate::model::{
 /// UTF-8, like `\@`, so byte offsets stay those of the source.
 mod citations;
 mod inline;
+mod pandoc;
+pub mod prepare;
 
 pub use citations::is_xref_id;
 use citations::*;
@@ -49,6 +52,48 @@ pub trait Sink {
     fn allow_html(&self) -> bool;
     /// A problem with the Markdown itself at `span`.
     fn error(&mut self, span: Range<usize>, message: String);
+    /// Something the reader left out or changed, at `span`.
+    fn warning(&mut self, _span: Range<usize>, _message: String) {}
+    /// A fenced div's blocks, by its attributes: a figure, a table, a
+    /// callout (`title`: its first heading), the reference list's place,
+    /// or a div kept as it is.
+    fn div(
+        &mut self,
+        attrs: Attrs,
+        _title: Option<Vec<Inline>>,
+        blocks: Vec<Block>,
+        _span: Range<usize>,
+    ) -> Vec<Block> {
+        vec![Block::Div { attrs, blocks }]
+    }
+    /// An image alone in its paragraph, with a caption or an id.
+    fn image_figure(
+        &mut self,
+        _src: &str,
+        caption: Vec<Inline>,
+        _attrs: Attrs,
+        _span: Range<usize>,
+    ) -> Block {
+        Block::Para(caption)
+    }
+    /// A pipe table with its caption (`: Caption {#tbl-x}`).
+    fn caption_table(
+        &mut self,
+        mut table: Table,
+        caption: Vec<Inline>,
+        _attrs: Attrs,
+        _span: Range<usize>,
+    ) -> Block {
+        table.caption = caption;
+        Block::Table(Box::new(table))
+    }
+    /// An executable cell (```` ```{r} ````), shown as code.
+    fn code_cell(&mut self, lang: &str, text: String, _span: Range<usize>) -> Block {
+        Block::Code {
+            lang: lang.to_string(),
+            text,
+        }
+    }
 }
 
 /// Blocks and inline elements inside one another (quotes in lists in
@@ -86,22 +131,25 @@ fn options() -> Options {
 
 /// Parse Markdown into blocks.
 pub fn parse(text: &str, sink: &mut dyn Sink, cache: &Cache) -> Vec<Block> {
-    let prepared = text.replace("\\@", &ESCAPED_AT.to_string());
+    let escaped = text.replace("\\@", &ESCAPED_AT.to_string());
+    let prepared = prepare::prepare(&escaped);
+    let parse_events = || {
+        Parser::new_ext(&prepared.text, options())
+            .into_offset_iter()
+            .map(|(e, r)| (e, prepared.original_range(&r)))
+    };
     let events: Vec<(Event, Range<usize>)> = if cache.enabled() {
         // While serving, a text parsed in the last build is not parsed again.
-        let k = crate::cache::key(&[prepared.as_bytes()]);
+        let k = crate::cache::key(&[escaped.as_bytes()]);
         cache
             .cached::<_, ()>("markdown", k, || {
-                Ok(Parser::new_ext(&prepared, options())
-                    .into_offset_iter()
+                Ok(parse_events()
                     .map(|(e, r)| (e.into_static(), r))
                     .collect::<Vec<_>>())
             })
             .unwrap_or_default()
     } else {
-        Parser::new_ext(&prepared, options())
-            .into_offset_iter()
-            .collect()
+        parse_events().collect()
     };
     if let Some(range) = too_deep(&events) {
         let at = range.start..(range.start + 1).min(range.end.max(range.start + 1));
@@ -116,6 +164,8 @@ pub fn parse(text: &str, sink: &mut dyn Sink, cache: &Cache) -> Vec<Block> {
         pos: 0,
         sink,
         in_link: 0,
+        depth: 0,
+        div_stack: Vec::new(),
     };
     p.blocks(None)
 }
@@ -150,6 +200,10 @@ struct Reader<'a, 's> {
     sink: &'s mut dyn Sink,
     /// Inside link text: `@` is literal there.
     in_link: usize,
+    /// How many `blocks` calls are running.
+    depth: usize,
+    /// The `depth` of each open fenced div's blocks.
+    div_stack: Vec<usize>,
 }
 
 impl<'a, 's> Reader<'a, 's> {
@@ -157,8 +211,17 @@ impl<'a, 's> Reader<'a, 's> {
         r.clone()
     }
 
-    /// Blocks until the End of the enclosing tag (consumed) or the end.
+    /// Blocks until the End of the enclosing tag (consumed) or the end
+    /// (or, inside a fenced div, its closing fence).
     fn blocks(&mut self, end: Option<TagEnd>) -> Vec<Block> {
+        self.depth += 1;
+        let start = self.events.get(self.pos).map_or(0..0, |(_, r)| r.clone());
+        let out = self.blocks_inner(end);
+        self.depth -= 1;
+        pandoc::attach_captions(out, self.sink, &start)
+    }
+
+    fn blocks_inner(&mut self, end: Option<TagEnd>) -> Vec<Block> {
         let mut out = Vec::new();
         while self.pos < self.events.len() {
             let (ev, range) = self.events[self.pos].clone();
@@ -166,6 +229,22 @@ impl<'a, 's> Reader<'a, 's> {
                 if Some(*e) == end {
                     self.pos += 1;
                     return out;
+                }
+            }
+            if let Some((payload, after)) = self.marker_at(self.pos) {
+                if payload == "/div" {
+                    self.pos = after;
+                    if self.div_stack.last() == Some(&self.depth) {
+                        self.div_stack.pop();
+                        return out;
+                    }
+                    continue;
+                }
+                if let Some(attrs) = payload.strip_prefix("div ") {
+                    self.pos = after;
+                    let blocks = self.div(attrs, range);
+                    out.extend(blocks);
+                    continue;
                 }
             }
             if is_inline_event(&ev) {
@@ -206,6 +285,9 @@ impl<'a, 's> Reader<'a, 's> {
         let span = self.span(&range);
         match tag {
             Tag::Paragraph => {
+                if let Some(figure) = self.figure_paragraph(span.clone()) {
+                    return Some(figure);
+                }
                 let inl = self.inlines(TagEnd::Paragraph);
                 if inl.is_empty() {
                     None
@@ -233,10 +315,8 @@ impl<'a, 's> Reader<'a, 's> {
             }
             Tag::BlockQuote(k) => Some(Block::Quote(self.blocks(Some(TagEnd::BlockQuote(k))))),
             Tag::CodeBlock(kind) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(l) => {
-                        l.split_whitespace().next().unwrap_or("").to_string()
-                    }
+                let info = match kind {
+                    CodeBlockKind::Fenced(l) => l.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
                 let mut text = String::new();
@@ -249,10 +329,7 @@ impl<'a, 's> Reader<'a, 's> {
                         _ => {}
                     }
                 }
-                Some(Block::Code {
-                    lang,
-                    text: unescape_at(&text, "\\@"),
-                })
+                self.fenced(&info, unescape_at(&text, "\\@"), span)
             }
             Tag::HtmlBlock => {
                 let mut html = String::new();
@@ -379,117 +456,4 @@ impl<'a, 's> Reader<'a, 's> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Default)]
-    struct Rec {
-        cites: Vec<(Vec<CiteItem>, CiteMode, Range<usize>)>,
-        xrefs: Vec<String>,
-        markers: Vec<String>,
-    }
-
-    impl Sink for Rec {
-        fn cite(&mut self, items: Vec<CiteItem>, mode: CiteMode, span: Range<usize>) -> Inline {
-            self.cites.push((items, mode, span));
-            Inline::Cite(self.cites.len() - 1)
-        }
-        fn xref(&mut self, id: &str, _: Range<usize>) -> Inline {
-            self.xrefs.push(id.to_string());
-            Inline::XRef(id.to_string())
-        }
-        fn marker(&mut self, payload: &str, _: Range<usize>) -> Option<Block> {
-            self.markers.push(payload.to_string());
-            None
-        }
-        fn heading(
-            &mut self,
-            level: u8,
-            id: Option<String>,
-            _: Vec<String>,
-            content: Vec<Inline>,
-            _: Range<usize>,
-        ) -> Block {
-            Block::Heading(crate::model::Heading {
-                level,
-                id: id.unwrap_or_default(),
-                number: String::new(),
-                content,
-            })
-        }
-        fn footnote_ref(&mut self, _: &str, _: Range<usize>) -> Inline {
-            Inline::Note(0)
-        }
-        fn footnote_def(&mut self, _: &str, _: Vec<Block>, _: Range<usize>) {}
-        fn error(&mut self, _: Range<usize>, message: String) {
-            self.markers.push(format!("error: {message}"));
-        }
-        fn image(&mut self, src: &str, alt: String, _: Range<usize>) -> Inline {
-            Inline::Image {
-                src: src.into(),
-                alt,
-            }
-        }
-        fn math(
-            &mut self,
-            tex: &str,
-            display: bool,
-            label: Option<String>,
-            _: Range<usize>,
-        ) -> Inline {
-            Inline::Math {
-                tex: tex.into(),
-                display,
-                label,
-            }
-        }
-        fn allow_html(&self) -> bool {
-            false
-        }
-    }
-
-    #[test]
-    fn citations_groups_locators_narrative_and_email() {
-        let src = "See [@a; @b, p. 33] and @c. Mail roger@bcdf.org, \\@d, [-@e] (@tbl-x).";
-        let mut rec = Rec::default();
-        let blocks = parse(src, &mut rec, &Cache::off());
-        assert_eq!(rec.cites.len(), 3);
-        assert_eq!(
-            rec.cites[0].0[1].locator,
-            Some(("page".into(), "33".into()))
-        );
-        assert_eq!(&src[rec.cites[0].2.clone()], "[@a; @b, p. 33]");
-        assert_eq!(rec.cites[1].1, CiteMode::Narrative);
-        assert_eq!(rec.cites[1].0[0].key, "c");
-        assert_eq!(rec.cites[2].1, CiteMode::SuppressAuthor);
-        assert_eq!(rec.xrefs, vec!["tbl-x"]);
-        let text = Inline::plain(
-            match &blocks[0] {
-                Block::Para(i) => i,
-                _ => panic!(),
-            },
-            None,
-        );
-        assert!(text.contains("roger@bcdf.org"), "{text}");
-        assert!(text.contains(" @d,"), "{text}");
-    }
-
-    #[test]
-    fn markers_and_headings() {
-        let src = "# Intro {#sec-intro}\n\n<!--galley:table tbl-a-->\n\ntext\n";
-        let mut rec = Rec::default();
-        let blocks = parse(src, &mut rec, &Cache::off());
-        assert_eq!(rec.markers, vec!["table tbl-a"]);
-        match &blocks[0] {
-            Block::Heading(h) => assert_eq!(h.id, "sec-intro"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn link_with_at_is_not_a_citation() {
-        let mut rec = Rec::default();
-        parse("[@k](http://x) and [see](#y)", &mut rec, &Cache::off());
-        assert!(rec.cites.is_empty());
-    }
-}
+mod tests;

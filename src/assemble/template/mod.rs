@@ -126,7 +126,7 @@ impl tera::Function for PlaceFigure {
     }
 }
 
-fn escape_marker(s: &str) -> String {
+pub fn escape_marker(s: &str) -> String {
     s.replace("--", "\\u002d\\u002d")
 }
 

@@ -269,11 +269,57 @@ impl<'d> HtmlWriter<'d> {
             Block::Html(h) => out.push_str(h),
             Block::Table(t) => self.table(out, t),
             Block::Figure(f) => self.figure(out, f),
+            Block::Div { attrs, blocks } => {
+                out.push_str("<div");
+                self.attributes(out, attrs);
+                out.push_str(">\n");
+                self.blocks(out, blocks);
+                out.push_str("</div>\n");
+            }
+            Block::Callout {
+                kind,
+                title,
+                blocks,
+            } => {
+                let _ = write!(
+                    out,
+                    "<aside class=\"callout callout-{}\" role=\"note\">\n<p class=\"callout-title\">",
+                    esc(kind)
+                );
+                self.inlines(out, title);
+                out.push_str("</p>\n");
+                self.blocks(out, blocks);
+                out.push_str("</aside>\n");
+            }
+            Block::Raw { format, text } if format == "html" => out.push_str(text),
+            Block::Raw { .. } => {}
+        }
+    }
+
+    /// ` id="..." class="..." data-key="value"`, each escaped; keys that
+    /// are not plain names are left out.
+    pub(super) fn attributes(&self, out: &mut String, a: &crate::model::attrs::Attrs) {
+        if let Some(id) = &a.id {
+            let _ = write!(out, " id=\"{}\"", esc(id));
+        }
+        if !a.classes.is_empty() {
+            let _ = write!(out, " class=\"{}\"", esc(&a.classes.join(" ")));
+        }
+        for (k, v) in &a.pairs {
+            if k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                let _ = write!(out, " data-{}=\"{}\"", esc(&k.to_ascii_lowercase()), esc(v));
+            }
         }
     }
 
     pub(super) fn figure(&self, out: &mut String, f: &Figure) {
-        let _ = writeln!(out, "<figure class=\"figure\" id=\"{}\">", esc(&f.id));
+        if f.id.is_empty() {
+            out.push_str("<figure class=\"figure\">\n");
+        } else {
+            let _ = writeln!(out, "<figure class=\"figure\" id=\"{}\">", esc(&f.id));
+        }
         out.push_str("<div class=\"figure-body\">");
         match &f.body {
             FigureBody::Svg { svg, .. } => out.push_str(svg),
@@ -287,6 +333,16 @@ impl<'d> HtmlWriter<'d> {
             }
         }
         out.push_str("</div>\n");
+        if f.number == 0 {
+            // Pandoc's figure without a `fig-` id: a caption, no number.
+            if !f.caption.is_empty() {
+                out.push_str("<figcaption>");
+                self.inlines(out, &f.caption);
+                out.push_str("</figcaption>\n");
+            }
+            out.push_str("</figure>\n");
+            return;
+        }
         let _ = write!(out, "<figcaption><span class=\"label\">Figure {}</span><span class=\"secsep\" aria-hidden=\"true\"> | </span>", f.number);
         self.inlines(out, &f.caption);
         out.push_str("</figcaption>\n</figure>\n");

@@ -198,6 +198,32 @@ impl TypstWriter<'_> {
             Block::Html(_) => {}
             Block::Table(t) => self.table(out, t),
             Block::Figure(f) => self.figure(out, f),
+            Block::Div { attrs, blocks } => {
+                let _ = write!(out, "#block[{}]", self.blocks_string(blocks));
+                if let Some(id) = &attrs.id {
+                    let _ = write!(out, " <{}>", label(id));
+                }
+            }
+            Block::Callout {
+                kind,
+                title,
+                blocks,
+            } => {
+                let colour = match kind.as_str() {
+                    "warning" => "rgb(\"#b45309\")",
+                    "important" | "caution" => "rgb(\"#b91c1c\")",
+                    "tip" => "rgb(\"#15803d\")",
+                    _ => "rgb(\"#1d4ed8\")",
+                };
+                let _ = write!(
+                    out,
+                    "#block(width: 100%, inset: (left: 10pt, rest: 7pt), stroke: (left: 2pt + {colour}), fill: {colour}.lighten(93%))[#strong{}\n\n{}]",
+                    self.content(title),
+                    self.blocks_string(blocks)
+                );
+            }
+            Block::Raw { format, text } if format == "typst" => out.push_str(text),
+            Block::Raw { .. } => {}
         }
     }
 
@@ -219,6 +245,17 @@ impl TypstWriter<'_> {
                 None => format!("[{}]", esc(&f.alt)),
             },
         };
+        if f.number == 0 {
+            let _ = write!(
+                out,
+                "#figure(kind: image, supplement: none, numbering: none, caption: {}, {body})",
+                self.content(&f.caption)
+            );
+            if !f.id.is_empty() {
+                let _ = write!(out, " <{}>", label(&f.id));
+            }
+            return;
+        }
         let _ = write!(
             out,
             "#fig(number: {}, caption: {}, alt: {}, {body}) <{}>",

@@ -1,0 +1,292 @@
+//! Pandoc's block syntax that CommonMark does not have, turned into what
+//! the parser reads before it runs: a fenced div's fences (`::: {#fig-x}`,
+//! `:::`) become markers the reader pairs up, a table caption (`: Caption
+//! {#tbl-x}` or `Table: Caption`, before or after a pipe table) a paragraph
+//! the reader attaches to its table. The edits are recorded, so every
+//! position the parser reports maps back to the text as written.
+
+use std::ops::Range;
+
+use crate::assemble::template::MARKER_PREFIX;
+
+/// Starts a table caption's paragraph in the prepared text.
+pub const CAPTION: char = '\u{E00D}';
+
+/// The prepared text and where its pieces came from.
+pub struct Prepared {
+    pub text: String,
+    /// (range in the prepared text, range in the original), in order; a
+    /// piece of equal lengths was copied, any other was rewritten.
+    pieces: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Prepared {
+    /// The original position of a prepared one.
+    pub fn original(&self, p: usize) -> usize {
+        let i = self.pieces.partition_point(|(prep, _)| prep.end <= p);
+        match self.pieces.get(i) {
+            Some((prep, orig)) if prep.len() == orig.len() => orig.start + (p - prep.start),
+            Some((_, orig)) => orig.start,
+            None => self.pieces.last().map_or(p, |(_, o)| o.end),
+        }
+    }
+
+    /// The original range of a prepared one.
+    pub fn original_range(&self, r: &Range<usize>) -> Range<usize> {
+        let s = self.original(r.start);
+        let e = if r.end > r.start {
+            self.original(r.end - 1) + 1
+        } else {
+            s
+        };
+        s..e.max(s)
+    }
+}
+
+struct Builder<'t> {
+    src: &'t str,
+    out: String,
+    pieces: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Builder<'_> {
+    fn copy(&mut self, orig: Range<usize>) {
+        if orig.is_empty() {
+            return;
+        }
+        let start = self.out.len();
+        self.out.push_str(&self.src[orig.clone()]);
+        self.pieces.push((start..self.out.len(), orig));
+    }
+
+    fn replace(&mut self, orig: Range<usize>, with: &str) {
+        let start = self.out.len();
+        self.out.push_str(with);
+        self.pieces.push((start..self.out.len(), orig));
+    }
+}
+
+/// A fence opening or closing a code block.
+fn code_fence(line: &str) -> Option<(char, usize, bool)> {
+    let t = line.trim_start();
+    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = t.chars().take_while(|x| *x == c).count();
+    (n >= 3).then(|| (c, n, t[n..].trim().is_empty()))
+}
+
+/// A div fence: `Some(Some(attrs))` opens (`::: {#id .class}`, `:::
+/// note`), `Some(None)` closes (`:::`).
+fn div_fence(line: &str) -> Option<Option<&str>> {
+    let t = line.trim();
+    let colons = t.chars().take_while(|c| *c == ':').count();
+    if colons < 3 {
+        return None;
+    }
+    let rest = t[colons..].trim().trim_end_matches(':').trim();
+    if rest.is_empty() {
+        return Some(None);
+    }
+    let ok = (rest.starts_with('{') && rest.ends_with('}'))
+        || rest
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_".contains(c));
+    ok.then_some(Some(rest))
+}
+
+fn is_table_row(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('|') || (t.contains('|') && t.contains("---"))
+}
+
+/// A table caption line's prefix length (`: ` or `Table: `).
+fn caption_prefix(line: &str) -> Option<usize> {
+    let lead = line.len() - line.trim_start().len();
+    let t = &line[lead..];
+    if t.starts_with(": ") {
+        return Some(lead + 2);
+    }
+    let lower = t.get(..7).map(str::to_ascii_lowercase);
+    (lower.as_deref() == Some("table: ")).then_some(lead + 7)
+}
+
+/// The highest level (smallest number) of the headings in `texts`, outside
+/// code: a document written from `##` down (Quarto's, whose title is the
+/// `#`) has its headings moved up by one less than this, so the PDF's first
+/// heading is level 1, as PDF/UA needs, and numbers start at 1.
+pub fn top_heading_level<'t>(texts: impl Iterator<Item = &'t str>) -> u8 {
+    let mut top = 6u8;
+    let mut seen = false;
+    for text in texts {
+        let mut fence: Option<(char, usize)> = None;
+        let mut prev_blank = true;
+        for line in text.lines() {
+            if let Some((c, n)) = fence {
+                if code_fence(line).is_some_and(|(c2, n2, bare)| c2 == c && n2 >= n && bare) {
+                    fence = None;
+                }
+                continue;
+            }
+            if let Some((c, n, _)) = code_fence(line) {
+                fence = Some((c, n));
+                continue;
+            }
+            let t = line.trim_start();
+            let hashes = t.chars().take_while(|c| *c == '#').count();
+            if line.len() - t.len() < 4
+                && (1..=6).contains(&hashes)
+                && t[hashes..].chars().next().is_none_or(char::is_whitespace)
+            {
+                top = top.min(hashes as u8);
+                seen = true;
+            } else if !prev_blank && !t.is_empty() && t.chars().all(|c| c == '=') {
+                top = 1;
+                seen = true;
+            }
+            prev_blank = t.is_empty();
+        }
+    }
+    if seen {
+        top
+    } else {
+        1
+    }
+}
+
+pub fn prepare(src: &str) -> Prepared {
+    let lines: Vec<(usize, &str)> = {
+        let mut at = 0;
+        src.split_inclusive('\n')
+            .map(|l| {
+                let r = (at, l);
+                at += l.len();
+                r
+            })
+            .collect()
+    };
+    let mut b = Builder {
+        src,
+        out: String::with_capacity(src.len() + 64),
+        pieces: Vec::new(),
+    };
+    let blank = |i: usize| lines.get(i).is_none_or(|(_, l)| l.trim().is_empty());
+    let row = |i: Option<usize>| {
+        i.and_then(|i| lines.get(i))
+            .is_some_and(|(_, l)| is_table_row(l))
+    };
+    let mut fence: Option<(char, usize)> = None;
+    let mut divs = 0usize;
+    let mut copied = 0usize;
+    for (i, &(at, line)) in lines.iter().enumerate() {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let end = at + body.len();
+        if let Some((c, n)) = fence {
+            if code_fence(line).is_some_and(|(c2, n2, bare)| c2 == c && n2 >= n && bare) {
+                fence = None;
+            }
+            continue;
+        }
+        if let Some((c, n, _)) = code_fence(line) {
+            fence = Some((c, n));
+            continue;
+        }
+        let edit = match div_fence(body) {
+            Some(Some(attrs)) => {
+                divs += 1;
+                Some(format!(
+                    "{MARKER_PREFIX}div {}-->",
+                    crate::assemble::template::escape_marker(attrs)
+                ))
+            }
+            Some(None) if divs > 0 => {
+                divs -= 1;
+                Some(format!("{MARKER_PREFIX}/div-->"))
+            }
+            _ => None,
+        };
+        if let Some(with) = edit {
+            b.copy(copied..at);
+            let lead = body.len() - body.trim_start().len();
+            b.copy(at..at + lead);
+            b.replace(at + lead..end, &with);
+            copied = end;
+            continue;
+        }
+        // A caption next to a pipe table (one blank line between at most).
+        if let Some(prefix) = caption_prefix(body) {
+            let before =
+                row(i.checked_sub(1)) || (blank(i.wrapping_sub(1)) && row(i.checked_sub(2)));
+            let after = row(Some(i + 1)) || (blank(i + 1) && row(Some(i + 2)));
+            if before || after {
+                b.copy(copied..at);
+                // Right after the table's last row: a blank line first, or
+                // it would be read as one more row.
+                let glue = if row(i.checked_sub(1)) { "\n" } else { "" };
+                b.replace(at..at + prefix, &format!("{glue}{CAPTION}"));
+                copied = at + prefix;
+                if row(Some(i + 1)) {
+                    b.copy(copied..end);
+                    b.replace(end..end, "\n");
+                    copied = end;
+                }
+            }
+        }
+    }
+    b.copy(copied..src.len());
+    Prepared {
+        text: b.out,
+        pieces: b.pieces,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn div_fences_become_markers_and_positions_map_back() {
+        let src = "A\n\n::: {#fig-x}\n![Cap](a.png)\n:::\n\nB @x\n";
+        let p = prepare(src);
+        assert!(p
+            .text
+            .contains("<!--galley:div {#fig-x}-->\n![Cap](a.png)\n<!--galley:/div-->"));
+        let at = p.text.find("B @x").unwrap();
+        assert_eq!(&src[p.original(at)..p.original(at) + 4], "B @x");
+        let img = p.text.find("![Cap]").unwrap();
+        assert_eq!(p.original(img), src.find("![Cap]").unwrap());
+        // A marker maps to the fence it replaced.
+        let m = p.text.find("<!--galley:/div").unwrap();
+        assert_eq!(p.original(m), src.find(":::\n\nB").unwrap());
+        // `:::` without an open div, and fences in code, are left alone.
+        assert_eq!(prepare(":::\n").text, ":::\n");
+        let code = "```\n::: {.x}\n```\n";
+        assert_eq!(prepare(code).text, code);
+    }
+
+    #[test]
+    fn the_top_heading_level() {
+        let t = ["## A\n\n### B\n", "```\n# not a heading\n```\n## C\n"];
+        assert_eq!(top_heading_level(t.iter().copied()), 2);
+        assert_eq!(top_heading_level(["Title\n=====\n## x\n"].into_iter()), 1);
+        assert_eq!(top_heading_level(["no headings\n"].into_iter()), 1);
+        assert_eq!(
+            top_heading_level(["#hashtag, not a heading\n### Real\n"].into_iter()),
+            3
+        );
+    }
+
+    #[test]
+    fn table_captions_before_and_after() {
+        let src = "| a |\n|---|\n| 1 |\n: Numbers {#tbl-n}\n\nTable: Other\n\n| b |\n|---|\n";
+        let p = prepare(src);
+        assert!(
+            p.text.contains("| 1 |\n\n\u{E00D}Numbers {#tbl-n}"),
+            "{:?}",
+            p.text
+        );
+        assert!(p.text.contains("\u{E00D}Other\n\n| b |"), "{:?}", p.text);
+        let cap = p.text.find("Numbers").unwrap();
+        assert_eq!(p.original(cap), src.find("Numbers").unwrap());
+        // A definition-list-like line far from any table stays.
+        assert_eq!(prepare("Term\n: def\n").text, "Term\n: def\n");
+    }
+}

@@ -1,0 +1,185 @@
+//! The reader on its own, with a sink that records what it is given.
+use super::*;
+
+#[derive(Default)]
+struct Rec {
+    cites: Vec<(Vec<CiteItem>, CiteMode, Range<usize>)>,
+    xrefs: Vec<String>,
+    markers: Vec<String>,
+}
+
+impl Sink for Rec {
+    fn cite(&mut self, items: Vec<CiteItem>, mode: CiteMode, span: Range<usize>) -> Inline {
+        self.cites.push((items, mode, span));
+        Inline::Cite(self.cites.len() - 1)
+    }
+    fn xref(&mut self, id: &str, _: Range<usize>) -> Inline {
+        self.xrefs.push(id.to_string());
+        Inline::XRef(id.to_string())
+    }
+    fn marker(&mut self, payload: &str, _: Range<usize>) -> Option<Block> {
+        self.markers.push(payload.to_string());
+        None
+    }
+    fn heading(
+        &mut self,
+        level: u8,
+        id: Option<String>,
+        _: Vec<String>,
+        content: Vec<Inline>,
+        _: Range<usize>,
+    ) -> Block {
+        Block::Heading(crate::model::Heading {
+            level,
+            id: id.unwrap_or_default(),
+            number: String::new(),
+            content,
+        })
+    }
+    fn footnote_ref(&mut self, _: &str, _: Range<usize>) -> Inline {
+        Inline::Note(0)
+    }
+    fn footnote_def(&mut self, _: &str, _: Vec<Block>, _: Range<usize>) {}
+    fn error(&mut self, _: Range<usize>, message: String) {
+        self.markers.push(format!("error: {message}"));
+    }
+    fn image(&mut self, src: &str, alt: String, _: Range<usize>) -> Inline {
+        Inline::Image {
+            src: src.into(),
+            alt,
+        }
+    }
+    fn math(&mut self, tex: &str, display: bool, label: Option<String>, _: Range<usize>) -> Inline {
+        Inline::Math {
+            tex: tex.into(),
+            display,
+            label,
+        }
+    }
+    fn allow_html(&self) -> bool {
+        false
+    }
+    fn warning(&mut self, _: Range<usize>, message: String) {
+        self.markers.push(format!("warning: {message}"));
+    }
+    fn div(
+        &mut self,
+        attrs: Attrs,
+        _: Option<Vec<Inline>>,
+        blocks: Vec<Block>,
+        _: Range<usize>,
+    ) -> Vec<Block> {
+        vec![Block::Div { attrs, blocks }]
+    }
+    fn image_figure(
+        &mut self,
+        src: &str,
+        caption: Vec<Inline>,
+        attrs: Attrs,
+        _: Range<usize>,
+    ) -> Block {
+        Block::Figure(Box::new(crate::model::Figure {
+            id: attrs.id.unwrap_or_default(),
+            number: 0,
+            alt: Inline::plain(&caption, None),
+            caption,
+            body: crate::model::FigureBody::Image { src: src.into() },
+        }))
+    }
+    fn caption_table(
+        &mut self,
+        mut table: Table,
+        caption: Vec<Inline>,
+        attrs: Attrs,
+        _: Range<usize>,
+    ) -> Block {
+        table.caption = caption;
+        table.id = attrs.id;
+        Block::Table(Box::new(table))
+    }
+    fn code_cell(&mut self, lang: &str, text: String, _: Range<usize>) -> Block {
+        self.markers.push(format!("cell {lang}"));
+        Block::Code {
+            lang: lang.into(),
+            text,
+        }
+    }
+}
+
+#[test]
+fn pandoc_blocks() {
+    let src = "::: {.callout-note}\n## Heads up\nText.\n:::\n\n![A *caption*](a.png){#fig-a width=50%}\n\n| x |\n|---|\n| 1 |\n\n: Numbers {#tbl-n}\n\n```{r}\n#| label: fig-b\nplot(1)\n```\n\n```{=typst}\n#v(1em)\n```\n";
+    let mut rec = Rec::default();
+    let blocks = parse(src, &mut rec, &Cache::off());
+    match &blocks[0] {
+        Block::Div { attrs, blocks } => {
+            assert!(attrs.has_class("callout-note"));
+            assert!(matches!(blocks[0], Block::Para(_)), "{blocks:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match &blocks[1] {
+        Block::Figure(f) => {
+            assert_eq!(f.id, "fig-a");
+            assert_eq!(Inline::plain(&f.caption, None), "A caption");
+        }
+        other => panic!("{other:?}"),
+    }
+    match &blocks[2] {
+        Block::Table(t) => {
+            assert_eq!(t.id.as_deref(), Some("tbl-n"));
+            assert_eq!(Inline::plain(&t.caption, None), "Numbers");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(&blocks[3], Block::Code { lang, .. } if lang == "r"));
+    assert!(
+        matches!(&blocks[4], Block::Raw { format, text } if format == "typst" && text == "#v(1em)\n")
+    );
+    assert_eq!(rec.markers, ["cell r"]);
+}
+
+#[test]
+fn citations_groups_locators_narrative_and_email() {
+    let src = "See [@a; @b, p. 33] and @c. Mail roger@bcdf.org, \\@d, [-@e] (@tbl-x).";
+    let mut rec = Rec::default();
+    let blocks = parse(src, &mut rec, &Cache::off());
+    assert_eq!(rec.cites.len(), 3);
+    assert_eq!(
+        rec.cites[0].0[1].locator,
+        Some(("page".into(), "33".into()))
+    );
+    assert_eq!(&src[rec.cites[0].2.clone()], "[@a; @b, p. 33]");
+    assert_eq!(rec.cites[1].1, CiteMode::Narrative);
+    assert_eq!(rec.cites[1].0[0].key, "c");
+    assert_eq!(rec.cites[2].1, CiteMode::SuppressAuthor);
+    assert_eq!(rec.xrefs, vec!["tbl-x"]);
+    let text = Inline::plain(
+        match &blocks[0] {
+            Block::Para(i) => i,
+            _ => panic!(),
+        },
+        None,
+    );
+    assert!(text.contains("roger@bcdf.org"), "{text}");
+    assert!(text.contains(" @d,"), "{text}");
+}
+
+#[test]
+fn markers_and_headings() {
+    let src = "# Intro {#sec-intro}\n\n<!--galley:table tbl-a-->\n\ntext\n";
+    let mut rec = Rec::default();
+    let blocks = parse(src, &mut rec, &Cache::off());
+    assert_eq!(rec.markers, vec!["table tbl-a"]);
+    match &blocks[0] {
+        Block::Heading(h) => assert_eq!(h.id, "sec-intro"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn link_with_at_is_not_a_citation() {
+    let mut rec = Rec::default();
+    parse("[@k](http://x) and [see](#y)", &mut rec, &Cache::off());
+    assert!(rec.cites.is_empty());
+}
