@@ -29,7 +29,7 @@ use crate::load::bibliography::{self, Bibliography};
 use crate::load::project::Project;
 use crate::load::style;
 use crate::load::tables::{self as table_specs};
-use crate::model::{Document, Inline, Section};
+use crate::model::{Block, Document, Inline, Section};
 use assembler::Assembler;
 
 /// The result of assembling: the document, what it needs besides, and the
@@ -87,6 +87,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
             blocks,
         });
     }
+    doc.references_title = take_references_heading(&mut doc.sections);
     doc.back_matter = asm.back_matter_blocks();
     asm.finish(&mut doc);
 
@@ -132,6 +133,38 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     })
 }
 
+/// Headings authors give their reference list.
+const REFERENCE_HEADINGS: &[&str] = &[
+    "references",
+    "bibliography",
+    "literature cited",
+    "works cited",
+    "reference list",
+    "literatur",
+    "literaturverzeichnis",
+    "références",
+    "bibliographie",
+    "referencias",
+    "bibliografía",
+    "referências",
+];
+
+/// An author's own heading for the reference list, last in the body (as
+/// Pandoc and Quarto documents end: `# References` and `::: {#refs}`),
+/// taken out: galley's reference list goes there, under its text.
+fn take_references_heading(sections: &mut [Section]) -> Option<String> {
+    let last = sections.iter_mut().rev().find(|s| !s.blocks.is_empty())?;
+    let Some(Block::Heading(h)) = last.blocks.last() else {
+        return None;
+    };
+    let text = Inline::plain(&h.content, None);
+    if !REFERENCE_HEADINGS.contains(&text.trim().to_lowercase().as_str()) {
+        return None;
+    }
+    last.blocks.pop();
+    Some(text.trim().to_string())
+}
+
 /// Math in the reference list and citations (`$...$` in a BibTeX field),
 /// converted for both outputs like the sections' math; a formula galley
 /// cannot convert is an error at the entry's key.
@@ -146,6 +179,7 @@ fn reference_math(doc: &mut Document, bib: &Bibliography) -> Diagnostics {
                 | Inline::Sup(c)
                 | Inline::Sub(c)
                 | Inline::SmallCaps(c)
+                | Inline::Span { content: c, .. }
                 | Inline::Link { content: c, .. }
                 | Inline::RefLink { content: c, .. } => collect(c, out),
                 _ => {}

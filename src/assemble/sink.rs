@@ -8,6 +8,7 @@ use crate::assemble::markdown::Sink;
 use crate::assemble::math;
 use crate::assemble::template::{self};
 use crate::diag::Diagnostic;
+use crate::load::meta::MissingCitations;
 use crate::model::attrs::Attrs;
 use crate::model::*;
 
@@ -65,8 +66,43 @@ impl Sink for Assembler<'_> {
                 if let Some(s) = self.bib.suggest(&item.key) {
                     d = d.with_note(format!("did you mean `{s}`?"));
                 }
+                if self.project.meta.missing_citations == MissingCitations::Warn {
+                    d.severity = crate::diag::Severity::Warning;
+                }
                 self.diags.push(d);
             }
+        }
+        if !ok && self.project.meta.missing_citations == MissingCitations::Warn {
+            // As Pandoc shows it: the citation, its unknown keys marked.
+            let known: Vec<CiteItem> = items
+                .iter()
+                .filter(|i| self.bib.get(&i.key).is_some())
+                .cloned()
+                .collect();
+            let mut out = vec![Inline::Text("(".into())];
+            for (n, item) in items
+                .iter()
+                .filter(|i| self.bib.get(&i.key).is_none())
+                .enumerate()
+            {
+                if n > 0 {
+                    out.push(Inline::Text("; ".into()));
+                }
+                out.push(Inline::Strong(vec![Inline::Text(format!("{}?", item.key))]));
+            }
+            out.push(Inline::Text(")".into()));
+            if !known.is_empty() {
+                let cite = self.cite(known, mode, span);
+                out.insert(0, cite);
+                out.insert(1, Inline::Text(" ".into()));
+            }
+            return Inline::Span {
+                attrs: crate::model::attrs::Attrs {
+                    classes: vec!["citation-missing".into()],
+                    ..Default::default()
+                },
+                content: out,
+            };
         }
         if !ok {
             return Inline::Text(String::new());

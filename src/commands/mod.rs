@@ -5,11 +5,12 @@
 
 pub mod build;
 pub mod check;
+pub mod import;
 pub mod new;
 pub mod publish;
 pub mod serve;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::diag::{self, Diagnostics, Failure, SourceMap};
@@ -63,4 +64,19 @@ pub fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// `dir` must not exist, or be empty.
+pub fn ensure_empty(dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        let mut entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        if entries.next().is_some() {
+            return Err(format!(
+                "{} is not empty; galley new only writes into a new or empty folder",
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
 }

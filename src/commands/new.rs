@@ -34,16 +34,7 @@ const FILES: &[(&str, &str)] = &[
 /// `with_theme`, the built-in theme is copied to theme/ for editing.
 /// Returns the files written, relative to `dir`.
 pub fn create(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>, String> {
-    if dir.exists() {
-        let mut entries =
-            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        if entries.next().is_some() {
-            return Err(format!(
-                "{} is not empty; galley new only writes into a new or empty folder",
-                dir.display()
-            ));
-        }
-    }
+    super::ensure_empty(dir)?;
     let theme_files = crate::load::theme::BUILTIN
         .iter()
         .map(|(name, text)| (format!("theme/{name}"), *text));
@@ -71,9 +62,46 @@ pub struct Args {
     /// Also copy the built-in theme to theme/ for editing.
     #[arg(long)]
     theme: bool,
+    /// Import a Pandoc or Quarto document (.md, .qmd with YAML front
+    /// matter) or a Quarto project folder (_quarto.yml) instead: its front
+    /// matter becomes manuscript.yaml, its body the section, and the
+    /// images, bibliography and style it names are copied.
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> std::process::ExitCode {
+    if let Some(from) = &args.from {
+        return match super::import::import(from, &args.dir) {
+            Ok(done) => {
+                for f in &done.files {
+                    println!("created {}", args.dir.join(f).display());
+                }
+                if !done.dropped.is_empty() {
+                    eprintln!(
+                        "warning: not carried over from the front matter: {}",
+                        done.dropped.join(", ")
+                    );
+                }
+                if !done.missing.is_empty() {
+                    eprintln!(
+                        "warning: named by {} but not found, so not copied: {}",
+                        from.display(),
+                        done.missing.join(", ")
+                    );
+                }
+                println!(
+                    "\nnext: cd {} && galley build   (then open public/index.html)",
+                    args.dir.display()
+                );
+                std::process::ExitCode::SUCCESS
+            }
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                std::process::ExitCode::from(1)
+            }
+        };
+    }
     match create(&args.dir, args.theme) {
         Ok(files) => {
             for f in &files {

@@ -213,6 +213,19 @@ pub struct Meta {
     /// Let raw HTML in Markdown through (escaped otherwise).
     #[serde(default)]
     pub allow_html: bool,
+    /// A citation whose key is in no bibliography: an error (the default)
+    /// or, as Pandoc has it, a warning and the key shown with a `?`.
+    #[serde(default)]
+    pub missing_citations: MissingCitations,
+}
+
+/// What a citation of an unknown key is (`missing_citations:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingCitations {
+    #[default]
+    Error,
+    Warn,
 }
 
 /// The address a site is served from (`base_url`, `--base-url`), for every

@@ -21,7 +21,18 @@ pub enum Inline {
     Sup(Vec<Inline>),
     Sub(Vec<Inline>),
     SmallCaps(Vec<Inline>),
+    /// A bracketed span (`[text]{.class key=v}`) galley has no other
+    /// meaning for: its content, with its attributes in the site.
+    Span {
+        attrs: attrs::Attrs,
+        content: Vec<Inline>,
+    },
     Code(String),
+    /// Raw text for one output (`` `<b>x</b>`{=html} ``, `{=typst}`).
+    Raw {
+        format: String,
+        text: String,
+    },
     /// LaTeX source of a formula; a display formula may carry an
     /// equation id (`$$...$$ {#eq-id}`), numbered in order.
     Math {
@@ -299,6 +310,9 @@ pub struct Document {
     pub back_matter: Vec<TitledBlocks>,
     pub citations: Vec<Citation>,
     pub references: Vec<Reference>,
+    /// The reference list's heading where the author wrote one
+    /// ("Bibliography", a heading above `::: {#refs}`); else "References".
+    pub references_title: Option<String>,
     pub footnotes: Vec<Vec<Block>>,
     pub targets: BTreeMap<String, Target>,
     /// Whether citations are numeric (controls tooltip/backlink wording).
@@ -410,6 +424,7 @@ impl Inline {
     fn plain_into(&self, out: &mut String, doc: Option<&Document>) {
         match self {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Raw { .. } => {}
             Inline::Math { tex, .. } => out.push_str(tex),
             Inline::Emph(c)
             | Inline::Strong(c)
@@ -417,6 +432,7 @@ impl Inline {
             | Inline::Sup(c)
             | Inline::Sub(c)
             | Inline::SmallCaps(c)
+            | Inline::Span { content: c, .. }
             | Inline::Link { content: c, .. }
             | Inline::RefLink { content: c, .. } => {
                 for i in c {

@@ -77,7 +77,10 @@ impl<'a> Reader<'a, '_> {
         }
         self.flush(out, text);
         match ev {
-            Event::Code(c) => out.push(Inline::Code(unescape_at(&c, "\\@"))),
+            Event::Code(c) => {
+                let code = unescape_at(&c, "\\@");
+                out.push(self.code_span(code, span));
+            }
             Event::InlineMath(m) => {
                 out.push(self.sink.math(&unescape_at(&m, "\\@"), false, None, span))
             }

@@ -142,6 +142,43 @@ impl<'a> Reader<'a, '_> {
         Some(a)
     }
 
+    /// An inline code span, and what attributes after it make of it:
+    /// `` `x`{=html} `` raw text for one output (`latex`/`tex`: none of
+    /// galley's), `` `x`{.python} `` code.
+    pub(super) fn code_span(&mut self, code: String, span: Range<usize>) -> Inline {
+        if let Some((Event::Text(t), range)) = self.events.get(self.pos).cloned() {
+            if let Some(rest) = t.strip_prefix("{=") {
+                if let Some(close) = rest.find('}') {
+                    let format = rest[..close].trim().to_ascii_lowercase();
+                    if !format.is_empty() && format.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        let used = 2 + close + 1;
+                        self.events[self.pos] = (
+                            Event::Text(t[used..].to_string().into()),
+                            range.start + used..range.end,
+                        );
+                        let format = if format == "html5" {
+                            "html".to_string()
+                        } else {
+                            format
+                        };
+                        if !matches!(format.as_str(), "html" | "typst") {
+                            self.sink.warning(
+                                span,
+                                format!("raw `{format}` is left out: galley's outputs are HTML and Typst"),
+                            );
+                            return Inline::Text(String::new());
+                        }
+                        return Inline::Raw { format, text: code };
+                    }
+                }
+            }
+            if t.starts_with('{') {
+                let _ = self.take_attributes();
+            }
+        }
+        Inline::Code(code)
+    }
+
     /// A fenced code block by its kind.
     pub(super) fn fenced(&mut self, info: &str, text: String, span: Range<usize>) -> Option<Block> {
         match fence_kind(info) {

@@ -152,6 +152,7 @@ fn content_value(doc: &Document, w: &HtmlWriter) -> Map<String, Value> {
         "toc": toc,
         "back_matter": parts(&doc.back_matter),
         "references": references,
+        "references_title": doc.references_title.as_deref().unwrap_or("References"),
         "footnotes": footnotes,
         "numeric_citations": doc.numeric_citations,
     }))

@@ -73,6 +73,15 @@ impl<'d> HtmlWriter<'d> {
                 self.inlines(out, c);
                 out.push_str("</span>");
             }
+            Inline::Raw { format, text } if format == "html" => out.push_str(text),
+            Inline::Raw { .. } => {}
+            Inline::Span { attrs, content } => {
+                out.push_str("<span");
+                self.attributes(out, attrs);
+                out.push('>');
+                self.inlines(out, content);
+                out.push_str("</span>");
+            }
             Inline::Code(c) => {
                 let _ = write!(out, "<code>{}</code>", esc(c));
             }

@@ -65,6 +65,12 @@ impl TypstWriter<'_> {
             Inline::Sup(c) => self.wrap(out, "super", c),
             Inline::Sub(c) => self.wrap(out, "sub", c),
             Inline::SmallCaps(c) => self.wrap(out, "smallcaps", c),
+            Inline::Span { attrs, content } if attrs.has_class("smallcaps") => {
+                self.wrap(out, "smallcaps", content)
+            }
+            Inline::Span { content, .. } => self.inlines(out, content),
+            Inline::Raw { format, text } if format == "typst" => out.push_str(text),
+            Inline::Raw { .. } => {}
             Inline::Code(c) => {
                 let _ = write!(out, "#raw({})", string(c));
             }

@@ -169,7 +169,10 @@ fn page_args(s: &mut String, doc: &Document, generator: &str) {
         };
         let _ = writeln!(s, "  license: [{lic}{origin}],");
     }
-    let _ = writeln!(s, "  lang: {},", string(&doc.lang));
+    // Typst takes the language alone (`en`; the region, `GB` of `en-GB`,
+    // is a separate setting the theme does not take).
+    let primary = doc.lang.split(['-', '_']).next().unwrap_or("en");
+    let _ = writeln!(s, "  lang: {},", string(&primary.to_ascii_lowercase()));
     match document_date(doc) {
         Some((y, m, d)) => {
             let _ = writeln!(s, "  date: datetime(year: {y}, month: {m}, day: {d}),");
@@ -196,7 +199,11 @@ fn body(s: &mut String, doc: &Document, w: &TypstWriter) {
         );
     }
     if !doc.references.is_empty() {
-        s.push_str("#sec(1, \"\", [References]) <references>\n\n#{\nset text(size: 8pt)\nset par(justify: false)\n[\n");
+        let _ = write!(
+            s,
+            "#sec(1, \"\", [{}]) <references>\n\n#{{\nset text(size: 8pt)\nset par(justify: false)\n[\n",
+            esc(doc.references_title.as_deref().unwrap_or("References"))
+        );
         for r in &doc.references {
             let _ = writeln!(
                 s,
