@@ -27,6 +27,10 @@ fn locator_kind(label: &str) -> Locator {
         "volume" => Locator::Volume,
         "line" => Locator::Line,
         "note" => Locator::Note,
+        "book" => Locator::Book,
+        "column" => Locator::Column,
+        "verse" => Locator::Verse,
+        "part" => Locator::Part,
         _ => Locator::Page,
     }
 }
@@ -271,8 +275,15 @@ pub(crate) fn resolve_with(
         let keys: Vec<String> = c.items.iter().map(|i| i.key.clone()).collect();
         let mut inl = convert(&r.citation, Some(&keys));
         if !numeric && c.mode == CiteMode::SuppressAuthor && !inl.is_empty() {
-            // Purposes drop the style's affixes; restore parentheses.
+            // Purposes drop the style's affixes and the locator (hayagriva
+            // renders the year alone): restore parentheses, and the
+            // locator of a single entry (`[-@doe99, p. 44]`: "(1999, 44)").
             inl.insert(0, Inline::Text("(".into()));
+            if let [item] = c.items.as_slice() {
+                if let Some((_, value)) = &item.locator {
+                    inl.push(Inline::Text(format!(", {value}")));
+                }
+            }
             inl.push(Inline::Text(")".into()));
         }
         if numeric && c.mode == CiteMode::Narrative {
@@ -286,6 +297,7 @@ pub(crate) fn resolve_with(
                 }
             }
         }
+        with_affixes(&mut inl, &c.items, c.mode == CiteMode::Narrative);
         c.rendered = inl;
     }
     doc.numeric_citations = numeric;
@@ -315,6 +327,77 @@ pub(crate) fn resolve_with(
         }
     }
     doc.references = refs;
+}
+
+/// Each item's prefix and suffix (`[see @a, p. 3; also @b]`) around its
+/// entry in the rendered group, as citeproc sets them; where the style
+/// merged entries (a numeric range), at the group's ends.
+fn with_affixes(inl: &mut Vec<Inline>, items: &[crate::model::CiteItem], narrative: bool) {
+    if items
+        .iter()
+        .all(|i| i.prefix.is_none() && i.suffix.is_none())
+    {
+        return;
+    }
+    // `@doe99 [p. 30, with suffix]`: "Doe (1999, 30, with suffix)", the
+    // suffix inside the entry's parenthesis.
+    if let (true, [item]) = (narrative, items) {
+        if let Some(sfx) = &item.suffix {
+            if let Some(Inline::RefLink { content, .. }) = inl
+                .iter_mut()
+                .rev()
+                .find(|x| matches!(x, Inline::RefLink { .. }))
+            {
+                if let Some(Inline::Text(t)) = content.last_mut() {
+                    if let Some(body) = t.strip_suffix(')') {
+                        *t = format!("{body}{sfx})");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    let mut from = 0;
+    for (n, item) in items.iter().enumerate() {
+        let at = inl[from..]
+            .iter()
+            .position(|x| matches!(x, Inline::RefLink { key, .. } if *key == item.key))
+            .map(|p| from + p);
+        let (before, after) = match at {
+            Some(p) => (p, p + 1),
+            None if n == 0 => (
+                inl.iter().position(|x| !is_opening(x)).unwrap_or(0),
+                inl.len(),
+            ),
+            None => (inl.len(), inl.len()),
+        };
+        let mut after = after;
+        if let Some(p) = &item.prefix {
+            inl.insert(before, Inline::Text(format!("{p} ")));
+            after += 1;
+        }
+        if let Some(sfx) = &item.suffix {
+            // Before the group's closing bracket when the entry is last.
+            let end = if after >= inl.len() || at.is_none() {
+                inl.iter()
+                    .rposition(|x| !is_closing(x))
+                    .map_or(inl.len(), |p| p + 1)
+            } else {
+                after
+            };
+            inl.insert(end.min(inl.len()), Inline::Text(sfx.clone()));
+            after = end + 1;
+        }
+        from = after.min(inl.len());
+    }
+}
+
+fn is_opening(x: &Inline) -> bool {
+    matches!(x, Inline::Text(t) if matches!(t.trim(), "(" | "["))
+}
+
+fn is_closing(x: &Inline) -> bool {
+    matches!(x, Inline::Text(t) if matches!(t.trim(), ")" | "]"))
 }
 
 fn trim_inlines(mut v: Vec<Inline>) -> Vec<Inline> {

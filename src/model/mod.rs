@@ -57,6 +57,8 @@ pub enum Inline {
     },
     /// A cross-reference to a section, table, figure or equation id.
     XRef(String),
+    /// Its number alone (`[Section @sec-m]`: the author's word before it).
+    XRefNumber(String),
     /// Footnote reference; index into [`Document::footnotes`].
     Note(usize),
     SoftBreak,
@@ -205,6 +207,13 @@ pub struct CiteItem {
     pub key: String,
     /// e.g. ("page", "33")
     pub locator: Option<(String, String)>,
+    /// Text before the key in its group (`see` of `[see @a]`).
+    pub prefix: Option<String>,
+    /// Text after the key and its locator (`, and nowhere else`).
+    pub suffix: Option<String>,
+    /// `-@key`: this entry's author left out (honoured where the whole
+    /// group is `-@`: hayagriva has no per-entry form).
+    pub suppress_author: bool,
 }
 
 /// One citation group, in reading order.
@@ -447,6 +456,10 @@ impl Inline {
                     }
                 }
             }
+            Inline::XRefNumber(id) => match doc.and_then(|d| d.targets.get(id)) {
+                Some(t) => out.push_str(&t.number),
+                None => out.push_str(id),
+            },
             Inline::XRef(id) => match doc.and_then(|d| d.targets.get(id)) {
                 Some(t) => out.push_str(&t.label()),
                 None => out.push_str(id),

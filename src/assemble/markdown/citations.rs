@@ -44,85 +44,278 @@ pub fn is_xref_id(key: &str) -> bool {
 }
 
 /// One item of a bracketed citation: `-@key, p. 33`.
+/// One item of a bracketed citation, as Pandoc reads it: `[prefix]
+/// [-]@key [locator] [suffix]`, e.g. `see @doe99, pp. 33-35 and passim`.
+/// The flag is author suppression (`-@key`).
 pub(super) fn parse_cite_item(s: &str) -> Option<(CiteItem, bool)> {
-    let t = s.trim();
-    let (suppress, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    let t = t.strip_prefix('@')?;
-    let n = key_len(t);
-    if n == 0 {
-        return None;
-    }
-    let key = &t[..n];
-    let rest = t[n..].trim();
-    let locator = if rest.is_empty() {
-        None
-    } else {
-        let loc = rest.strip_prefix(',')?.trim();
-        if loc.is_empty() {
-            return None;
-        }
-        Some(split_locator(loc))
-    };
+    // The `@` that starts the key: at the start or after a space or `-`.
+    let at = s.char_indices().find_map(|(i, c)| {
+        let before = s[..i].chars().last();
+        (c == '@' && before.is_none_or(|b| b.is_whitespace() || b == '-' || b == '[')).then_some(i)
+    })?;
+    let suppress = s[..at].ends_with('-');
+    let prefix = s[..at].strip_suffix('-').unwrap_or(&s[..at]).trim();
+    let (key, rest) = key_at(&s[at + 1..])?;
+    let (locator, suffix) = locator_and_suffix(rest);
     Some((
         CiteItem {
-            key: key.to_string(),
+            key,
             locator,
+            prefix: (!prefix.is_empty()).then(|| prefix.to_string()),
+            suffix,
+            suppress_author: suppress,
         },
         suppress,
     ))
 }
 
-/// "p. 33" -> ("page", "33"); "chap. 2" -> ("chapter", "2"); "33" -> ("page", "33").
-pub(super) fn split_locator(loc: &str) -> (String, String) {
-    const LABELS: [(&str, &str); 16] = [
-        ("pp.", "page"),
-        ("p.", "page"),
-        ("pages", "page"),
-        ("page", "page"),
-        ("chap.", "chapter"),
-        ("ch.", "chapter"),
-        ("chapter", "chapter"),
-        ("sec.", "section"),
-        ("section", "section"),
-        ("§", "section"),
-        ("fig.", "figure"),
-        ("figure", "figure"),
-        ("para.", "paragraph"),
-        ("vol.", "volume"),
-        ("l.", "line"),
-        ("n.", "note"),
-    ];
-    let lower = loc.to_lowercase();
-    for (prefix, label) in LABELS {
-        if lower.starts_with(prefix) {
-            let value = loc[prefix.len()..].trim();
-            if !value.is_empty() {
-                return (label.to_string(), value.to_string());
+/// A key after `@`: `{...}` (any text, as Pandoc allows for URLs and
+/// DOIs), else the usual characters. The key and what follows it.
+pub(super) fn key_at(t: &str) -> Option<(String, &str)> {
+    if let Some(inner) = t.strip_prefix('{') {
+        let close = inner.find('}')?;
+        let key = inner[..close].trim();
+        return (!key.is_empty()).then(|| (key.to_string(), &inner[close + 1..]));
+    }
+    let n = key_len(t);
+    (n > 0).then(|| (t[..n].to_string(), &t[n..]))
+}
+
+/// Locator terms and the CSL locator each stands for.
+const LOCATOR_TERMS: &[(&str, &str)] = &[
+    ("pages", "page"),
+    ("page", "page"),
+    ("pp.", "page"),
+    ("pp", "page"),
+    ("p.", "page"),
+    ("p", "page"),
+    ("chapters", "chapter"),
+    ("chapter", "chapter"),
+    ("chaps.", "chapter"),
+    ("chap.", "chapter"),
+    ("ch.", "chapter"),
+    ("sections", "section"),
+    ("section", "section"),
+    ("secs.", "section"),
+    ("sec.", "section"),
+    ("§§", "section"),
+    ("§", "section"),
+    ("figures", "figure"),
+    ("figure", "figure"),
+    ("figs.", "figure"),
+    ("fig.", "figure"),
+    ("paragraphs", "paragraph"),
+    ("paragraph", "paragraph"),
+    ("paras.", "paragraph"),
+    ("para.", "paragraph"),
+    ("¶", "paragraph"),
+    ("volumes", "volume"),
+    ("volume", "volume"),
+    ("vols.", "volume"),
+    ("vol.", "volume"),
+    ("lines", "line"),
+    ("line", "line"),
+    ("ll.", "line"),
+    ("l.", "line"),
+    ("notes", "note"),
+    ("note", "note"),
+    ("nn.", "note"),
+    ("n.", "note"),
+    ("books", "book"),
+    ("book", "book"),
+    ("bk.", "book"),
+    ("columns", "column"),
+    ("column", "column"),
+    ("col.", "column"),
+    ("verses", "verse"),
+    ("verse", "verse"),
+    ("v.", "verse"),
+    ("parts", "part"),
+    ("part", "part"),
+    ("pt.", "part"),
+];
+
+/// Whether `w` is a locator value: a number, a roman numeral or a range of
+/// them (`33`, `35-37`, `xii`, `4.2`).
+fn is_locator_value(w: &str) -> bool {
+    let w = w.trim();
+    !w.is_empty()
+        && w.chars()
+            .any(|c| c.is_ascii_digit() || "ivxlcdmIVXLCDM".contains(c))
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-–—.:".contains(c))
+        && (w.chars().next().is_some_and(|c| c.is_ascii_digit())
+            || w.chars().all(|c| "ivxlcdmIVXLCDM-–".contains(c)))
+}
+
+/// What follows a key: its locator (`, p. 33`, `chap. 3`, `33, 35-37`)
+/// and the rest as the suffix (`, and nowhere else`), both as Pandoc
+/// splits them.
+pub(super) fn locator_and_suffix(rest: &str) -> (Option<(String, String)>, Option<String>) {
+    let suffix = |s: &str| {
+        let t = s.trim_end();
+        (!t.trim().is_empty()).then(|| t.to_string())
+    };
+    let body = rest.trim_start();
+    let body = body.strip_prefix(',').unwrap_or(body).trim_start();
+    let lower = body.to_lowercase();
+    let (label, after) = match LOCATOR_TERMS.iter().find(|(term, _)| {
+        lower.starts_with(term)
+            && body[term.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_whitespace() || c.is_ascii_digit())
+    }) {
+        Some((term, label)) => (*label, body[term.len()..].trim_start()),
+        None if body.chars().next().is_some_and(|c| c.is_ascii_digit()) => ("page", body),
+        None => return (None, suffix(rest)),
+    };
+    // The value: numbers and ranges, separated by commas (`33, 35-37`);
+    // the first part that is not one starts the suffix.
+    let mut value_end = 0;
+    let mut pos = 0;
+    while pos < after.len() {
+        let part_end = after[pos..].find(',').map_or(after.len(), |i| pos + i);
+        let part = &after[pos..part_end];
+        if is_locator_value(part) {
+            value_end = part_end;
+            pos = part_end + 1;
+            continue;
+        }
+        if value_end == 0 {
+            // `30 and more`: the number, then the suffix.
+            let lead = part.len() - part.trim_start().len();
+            let first = part.split_whitespace().next().unwrap_or("");
+            if is_locator_value(first) {
+                value_end = pos + lead + first.len();
+            }
+        }
+        break;
+    }
+    if value_end == 0 {
+        return (None, suffix(rest));
+    }
+    let value = after[..value_end].trim().to_string();
+    (
+        Some((label.to_string(), value)),
+        suffix(&after[value_end..]),
+    )
+}
+
+/// Append text to inline content, merging with the text before it.
+fn push_text(out: &mut Vec<Inline>, t: &str) {
+    if !t.is_empty() {
+        let t = unescape_at(t, "@");
+        if let Some(Inline::Text(prev)) = out.last_mut() {
+            prev.push_str(&t);
+        } else {
+            out.push(Inline::Text(t));
+        }
+    }
+}
+
+/// `[...]` from `i` to `close`: a citation group or a bracketed
+/// cross-reference, appended to `out`; false if it is neither.
+fn bracketed(
+    run: &TextRun,
+    sink: &mut dyn Sink,
+    out: &mut Vec<Inline>,
+    i: usize,
+    close: usize,
+) -> bool {
+    let s = run.text.as_str();
+    let inner = &s[i + 1..close];
+    if !inner.contains('@') || s[close + 1..].starts_with('(') || s[close + 1..].starts_with('[') {
+        return false;
+    }
+    let Some(items) = inner
+        .split(';')
+        .map(parse_cite_item)
+        .collect::<Option<Vec<(CiteItem, bool)>>>()
+    else {
+        return false;
+    };
+    let span = run.source_span(i..close + 1);
+    if let [(item, _)] = items.as_slice() {
+        if is_xref_id(&item.key) {
+            // `[@eq-x]`, `[Section @sec-m]`: the cross-reference, its own
+            // words first.
+            let x = sink.xref(&item.key, span);
+            match &item.prefix {
+                Some(p) => {
+                    push_text(out, &format!("{p} "));
+                    out.push(match x {
+                        Inline::XRef(id) => Inline::XRefNumber(id),
+                        other => other,
+                    });
+                }
+                None => out.push(x),
+            }
+            if let Some(sfx) = &item.suffix {
+                push_text(out, sfx);
+            }
+            return true;
+        }
+    }
+    if items.is_empty() || items.iter().any(|(it, _)| is_xref_id(&it.key)) {
+        return false;
+    }
+    let mode = if items.iter().all(|(_, sup)| *sup) {
+        CiteMode::SuppressAuthor
+    } else {
+        CiteMode::Normal
+    };
+    out.push(sink.cite(items.into_iter().map(|(it, _)| it).collect(), mode, span));
+    true
+}
+
+/// A narrative citation `@key` at `i` (the key `n` bytes long), with a
+/// bracketed locator and suffix after it (`@doe99 [p. 30]`, no `@` in
+/// them): appended to `out`; the bytes it took.
+fn narrative(
+    run: &TextRun,
+    sink: &mut dyn Sink,
+    out: &mut Vec<Inline>,
+    i: usize,
+    n: usize,
+) -> usize {
+    let s = run.text.as_str();
+    let key = &s[i + 1..i + 1 + n];
+    if is_xref_id(key) {
+        out.push(sink.xref(key, run.source_span(i..i + 1 + n)));
+        return 1 + n;
+    }
+    let after = &s[i + 1 + n..];
+    let (mut locator, mut suffix, mut used) = (None, None, 0);
+    if let Some(inner) = after.strip_prefix(" [").or_else(|| after.strip_prefix('[')) {
+        if let Some(end) = inner.find(']') {
+            let content = &inner[..end];
+            if !content.contains('@') && !inner[end + 1..].starts_with('(') {
+                (locator, suffix) = locator_and_suffix(content);
+                used = after.len() - inner.len() + end + 1;
             }
         }
     }
-    ("page".to_string(), loc.to_string())
+    let span = run.source_span(i..i + 1 + n + used);
+    out.push(sink.cite(
+        vec![CiteItem {
+            key: key.to_string(),
+            locator,
+            prefix: None,
+            suffix,
+            suppress_author: false,
+        }],
+        CiteMode::Narrative,
+        span,
+    ));
+    1 + n + used
 }
 
-/// Split merged text into text, citations and cross-references.
 pub(super) fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> {
     let s = run.text.as_str();
     let mut out = Vec::new();
     let mut plain_start = 0;
     let mut i = 0;
-    let push_text = |out: &mut Vec<Inline>, t: &str| {
-        if !t.is_empty() {
-            let t = unescape_at(t, "@");
-            if let Some(Inline::Text(prev)) = out.last_mut() {
-                prev.push_str(&t);
-            } else {
-                out.push(Inline::Text(t));
-            }
-        }
-    };
     while i < s.len() {
         let c = s[i..].chars().next().unwrap_or(' ');
         if c == '[' {
@@ -139,32 +332,18 @@ pub(super) fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> 
                         continue;
                     }
                 }
-                if inner.contains('@')
-                    && !s[close + 1..].starts_with('(')
-                    && !s[close + 1..].starts_with('[')
-                {
-                    let parsed: Option<Vec<(CiteItem, bool)>> =
-                        inner.split(';').map(parse_cite_item).collect();
-                    if let Some(items) = parsed {
-                        if !items.is_empty() && items.iter().all(|(it, _)| !is_xref_id(&it.key)) {
-                            push_text(&mut out, &s[plain_start..i]);
-                            let suppress = items.iter().all(|(_, sup)| *sup);
-                            let mode = if suppress {
-                                CiteMode::SuppressAuthor
-                            } else {
-                                CiteMode::Normal
-                            };
-                            let span = run.source_span(i..close + 1);
-                            out.push(sink.cite(
-                                items.into_iter().map(|(it, _)| it).collect(),
-                                mode,
-                                span,
-                            ));
-                            i = close + 1;
-                            plain_start = i;
-                            continue;
+                let mut group = Vec::new();
+                if bracketed(run, sink, &mut group, i, close) {
+                    push_text(&mut out, &s[plain_start..i]);
+                    for g in group {
+                        match g {
+                            Inline::Text(t) => push_text(&mut out, &t),
+                            other => out.push(other),
                         }
                     }
+                    i = close + 1;
+                    plain_start = i;
+                    continue;
                 }
             }
         }
@@ -174,22 +353,8 @@ pub(super) fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> 
                 prev.is_some_and(|p| p.is_alphanumeric() || p == ESCAPED_AT || p == '_');
             let n = key_len(&s[i + 1..]);
             if !word_before && n > 0 {
-                let key = &s[i + 1..i + 1 + n];
                 push_text(&mut out, &s[plain_start..i]);
-                let span = run.source_span(i..i + 1 + n);
-                if is_xref_id(key) {
-                    out.push(sink.xref(key, span));
-                } else {
-                    out.push(sink.cite(
-                        vec![CiteItem {
-                            key: key.to_string(),
-                            locator: None,
-                        }],
-                        CiteMode::Narrative,
-                        span,
-                    ));
-                }
-                i += 1 + n;
+                i += narrative(run, sink, &mut out, i, n);
                 plain_start = i;
                 continue;
             }

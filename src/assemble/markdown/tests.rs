@@ -1,6 +1,10 @@
 //! The reader on its own, with a sink that records what it is given.
 use super::*;
 
+fn parsed_item(s: &str) -> Option<CiteItem> {
+    super::citations::parse_cite_item(s).map(|(i, _)| i)
+}
+
 #[derive(Default)]
 struct Rec {
     cites: Vec<(Vec<CiteItem>, CiteMode, Range<usize>)>,
@@ -182,4 +186,52 @@ fn link_with_at_is_not_a_citation() {
     let mut rec = Rec::default();
     parse("[@k](http://x) and [see](#y)", &mut rec, &Cache::off());
     assert!(rec.cites.is_empty());
+}
+
+#[test]
+fn citation_items_as_pandoc_reads_them() {
+    let item = |s: &str| parsed_item(s).unwrap();
+    let i = item("see @item1 chap. 3");
+    assert_eq!(i.prefix.as_deref(), Some("see"));
+    assert_eq!(i.locator, Some(("chapter".into(), "3".into())));
+    let i = item("@item1 pp. 33, 35-37, and nowhere else");
+    assert_eq!(i.locator, Some(("page".into(), "33, 35-37".into())));
+    assert_eq!(i.suffix.as_deref(), Some(", and nowhere else"));
+    let i = item("@item1 and nowhere else");
+    assert_eq!(
+        (i.locator.clone(), i.suffix.as_deref()),
+        (None, Some(" and nowhere else"))
+    );
+    let i = item("@a, p. 30");
+    assert_eq!(i.locator, Some(("page".into(), "30".into())));
+    let i = item("-@item2 p. 44");
+    assert!(i.suppress_author);
+    assert_eq!(i.locator, Some(("page".into(), "44".into())));
+    assert_eq!(
+        item("@{https://doi.org/10.1/x}").key,
+        "https://doi.org/10.1/x"
+    );
+    assert_eq!(item("@a 12").locator, Some(("page".into(), "12".into())));
+    assert!(parsed_item("mail a@b.org").is_none());
+}
+
+#[test]
+fn narrative_locators_and_bracketed_cross_references() {
+    let src = "@a [p. 30, with suffix] says; [Section @sec-m] and [@eq-x].";
+    let mut rec = Rec::default();
+    let blocks = parse(src, &mut rec, &Cache::off());
+    assert_eq!(rec.cites.len(), 1);
+    assert_eq!(
+        rec.cites[0].0[0].locator,
+        Some(("page".into(), "30".into()))
+    );
+    assert_eq!(rec.cites[0].0[0].suffix.as_deref(), Some(", with suffix"));
+    assert_eq!(rec.xrefs, ["sec-m", "eq-x"]);
+    let Block::Para(inl) = &blocks[0] else {
+        panic!()
+    };
+    assert!(inl.contains(&Inline::XRefNumber("sec-m".into())), "{inl:?}");
+    assert!(inl.contains(&Inline::XRef("eq-x".into())), "{inl:?}");
+    let text = Inline::plain(inl, None);
+    assert!(text.contains("Section sec-m and eq-x."), "{text}");
 }

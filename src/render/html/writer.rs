@@ -137,16 +137,23 @@ impl<'d> HtmlWriter<'d> {
                     out.push_str("</a>");
                 }
             }
-            Inline::XRef(id) => match self.doc.targets.get(id) {
-                Some(t) if !self.plain_links => {
-                    let _ = write!(
-                        out,
-                        "<a class=\"xref\" href=\"#{}\">{}</a>",
-                        esc(id),
-                        esc(&t.label())
-                    );
+            Inline::XRef(id) | Inline::XRefNumber(id) => match self.doc.targets.get(id) {
+                Some(t) => {
+                    let text = match i {
+                        Inline::XRefNumber(_) => t.number.clone(),
+                        _ => t.label(),
+                    };
+                    if self.plain_links {
+                        out.push_str(&esc(&text));
+                    } else {
+                        let _ = write!(
+                            out,
+                            "<a class=\"xref\" href=\"#{}\">{}</a>",
+                            esc(id),
+                            esc(&text)
+                        );
+                    }
                 }
-                Some(t) => out.push_str(&esc(&t.label())),
                 None => out.push_str(&esc(id)),
             },
             Inline::Note(n) => {

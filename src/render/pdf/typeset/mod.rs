@@ -133,9 +133,13 @@ impl TypstWriter<'_> {
                 let _ = write!(out, "#link(<ref-{}>)", label(key));
                 out.push_str(&self.content(content));
             }
-            Inline::XRef(id) => match self.doc.targets.get(id) {
+            Inline::XRef(id) | Inline::XRefNumber(id) => match self.doc.targets.get(id) {
                 Some(t) => {
-                    let _ = write!(out, "#link(<{}>)[{}]", label(id), esc(&t.label()));
+                    let text = match i {
+                        Inline::XRefNumber(_) => t.number.clone(),
+                        _ => t.label(),
+                    };
+                    let _ = write!(out, "#link(<{}>)[{}]", label(id), esc(&text));
                 }
                 None => out.push_str(&esc(id)),
             },
