@@ -203,7 +203,9 @@ fn footnotes_comments_and_automatic_ids() {
     assert_eq!(r.status, 0, "{}", r.stderr);
     let html = index(dir.path());
     assert!(
-        !html.contains("an author&#39;s comment") && !html.contains("author's comment"),
+        !html.contains("an author&#39;s comment")
+            && !html.contains("author's comment")
+            && !html.contains("author’s comment"),
         "comments are dropped"
     );
     assert!(
@@ -211,7 +213,7 @@ fn footnotes_comments_and_automatic_ids() {
         "automatic ids are unique"
     );
     assert!(
-        html.contains("First note.") && html.contains("Second file&#39;s note."),
+        html.contains("First note.") && html.contains("Second file’s note."),
         "labels are per file"
     );
     assert!(dir
@@ -325,7 +327,7 @@ fn pandoc_and_quarto_markdown() {
     assert!(html.contains("<code>{% if %}</code>"));
     assert!(html.contains("print(&quot;{{ not a data reference }}&quot;)  # {# not a comment #}"));
     assert!(
-        html.contains("subtitle is &quot;As authors write it&quot;."),
+        html.contains("subtitle is “As authors write it”."),
         "{html}"
     );
     assert!(html.contains("<p>This paragraph comes from an included file.</p>"));
@@ -336,4 +338,48 @@ fn pandoc_and_quarto_markdown() {
         "{}",
         r.stderr
     );
+    // Figures, tables, cross-references, callouts, divs, raw blocks.
+    assert!(html.contains("<figure class=\"figure\" id=\"fig-flow\">"));
+    assert!(html.contains("<span class=\"label\">Figure 1</span><span class=\"secsep\" aria-hidden=\"true\"> | </span>The flow of studies through the review</figcaption>"));
+    assert!(html.contains("<span class=\"label\">Table 1</span><span class=\"secsep\" aria-hidden=\"true\"> | </span>Trials by design</figcaption>"));
+    assert!(html.contains("see Section <a class=\"xref\" href=\"#sec-blocks\">1.1</a>\nand <a class=\"xref\" href=\"#fig-flow\">Figure 1</a>."));
+    assert!(html.contains("<aside class=\"callout callout-warning\" role=\"note\">\n<p class=\"callout-title\">Mind the doses</p>"));
+    assert!(html.contains("<p class=\"callout-title\">A tip</p>"));
+    assert!(html.contains("<div id=\"box\" class=\"aside\" data-kind=\"x\">"));
+    assert!(html.contains("<p class=\"raw\">Raw HTML for the site</p>"));
+    assert!(!html.contains("Raw Typst") && !html.contains("clearpage"));
+    assert!(r.stderr.contains("raw `latex` is left out"));
+    // Inline extensions.
+    assert!(html.contains("H<sub>2</sub>O and x<sup>2</sup>, <span class=\"smallcaps\">small caps</span>, <span id=\"sp\" class=\"mark\">a span</span>, a note<sup class=\"fn-ref\">"));
+    assert!(
+        html.contains("<li id=\"fn-1\"><p>An\ninline note, citing nothing.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("and “quotes” – dashes — and more…\nPrices of $5 and $10 are text."));
+    assert!(html.contains("<dl>\n<dt>Term</dt>\n<dd>Its definition.</dd>\n</dl>"));
+    assert!(html.contains("<li>☒ done</li>\n<li>☐ to do</li>"));
+    // An executable cell: shown as code, a reference to it a warning.
+    assert!(html.contains(
+        "<pre><code class=\"language-r\">#| label: fig-unrun\nplot(1:10)\n</code></pre>"
+    ));
+    assert!(r.stderr.contains("executable `r` cells are shown as code"));
+    assert!(r
+        .stderr
+        .contains("cross-reference `@fig-unrun` points at an executable cell"));
+    let code = regex::Regex::new(r"(?s)<pre.*?</pre>|<code>.*?</code>").unwrap();
+    let body = code.replace_all(between(&html, "<main", "</main>").unwrap(), "");
+    for raw in ["[@", "{#", ":::", "{{<", "{=", "{{ data"] {
+        assert!(!body.contains(raw), "{raw} in the page");
+    }
+    // The PDF has the Typst, not the HTML.
+    let pdf = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("public/pandoc-and-quarto-markdown.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&pdf.stdout);
+    assert!(text.contains("Raw Typst for the PDF"), "{text}");
+    assert!(!text.contains("Raw HTML"));
+    assert!(text.contains("Mind the doses"));
+    assert!(text.contains("H2O"), "{text}");
 }

@@ -49,6 +49,17 @@ impl Sink for Assembler<'_> {
     ) -> Block {
         self.pandoc_caption_table(table, caption, attrs, span)
     }
+    fn inline_note(&mut self, content: Vec<Inline>, span: Range<usize>) -> Inline {
+        let key = format!(
+            "{}#^inline-{}",
+            self.frame.file.display(),
+            self.footnote_labels.len()
+        );
+        let (file, range) = self.locate(span, None);
+        self.footnote_labels.push((key.clone(), file, range));
+        self.footnote_defs.insert(key, vec![Block::Para(content)]);
+        Inline::Note(self.footnote_labels.len() - 1)
+    }
     fn code_cell(&mut self, lang: &str, text: String, span: Range<usize>) -> Block {
         self.pandoc_code_cell(lang, text, span)
     }

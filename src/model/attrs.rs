@@ -27,7 +27,16 @@ impl Attrs {
 /// word (`::: note` is the class `note`); `None` if it is not attribute
 /// syntax.
 pub fn parse(s: &str) -> Option<Attrs> {
-    let s = s.trim();
+    // Smart punctuation may have curled the quotes of `key="value"`.
+    let straight: String = s
+        .chars()
+        .map(|c| match c {
+            '“' | '”' => '"',
+            '‘' | '’' => '\'',
+            c => c,
+        })
+        .collect();
+    let s = straight.trim();
     let Some(inner) = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')) else {
         let word = s.chars().all(|c| c.is_alphanumeric() || "-_".contains(c)) && !s.is_empty();
         return word.then(|| Attrs {

@@ -99,6 +99,8 @@ pub enum Block {
         title: Vec<Inline>,
         blocks: Vec<Block>,
     },
+    /// A definition list: each term with its definitions.
+    Definitions(Vec<(Vec<Inline>, Vec<Vec<Block>>)>),
     /// A raw block for one output (```` ```{=typst} ````: the PDF).
     Raw {
         format: String,
@@ -342,6 +344,11 @@ pub fn visit_blocks<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
             Block::Quote(inner)
             | Block::Div { blocks: inner, .. }
             | Block::Callout { blocks: inner, .. } => visit_blocks(inner, f),
+            Block::Definitions(items) => {
+                for (_, defs) in items {
+                    defs.iter().for_each(|d| visit_blocks(d, f));
+                }
+            }
             Block::Table(t) => {
                 for row in &t.rows {
                     if let Row::Cells(cells) = row {

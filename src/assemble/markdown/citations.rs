@@ -202,6 +202,24 @@ pub(super) fn locator_and_suffix(rest: &str) -> (Option<(String, String)>, Optio
     )
 }
 
+/// The `]` closing the `[` at `open`, brackets inside balanced.
+fn matching_bracket(s: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, c) in s[open..].char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Append text to inline content, merging with the text before it.
 fn push_text(out: &mut Vec<Inline>, t: &str) {
     if !t.is_empty() {
@@ -224,7 +242,9 @@ fn bracketed(
     close: usize,
 ) -> bool {
     let s = run.text.as_str();
-    let inner = &s[i + 1..close];
+    // A line's end inside the group is a space.
+    let inner = s[i + 1..close].replace(SOFT_BREAK, " ");
+    let inner = inner.as_str();
     if !inner.contains('@') || s[close + 1..].starts_with('(') || s[close + 1..].starts_with('[') {
         return false;
     }
@@ -318,6 +338,40 @@ pub(super) fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> 
     let mut i = 0;
     while i < s.len() {
         let c = s[i..].chars().next().unwrap_or(' ');
+        if c == '^' && s[i + 1..].starts_with('[') {
+            // `^[an inline note]`, brackets inside it balanced.
+            if let Some(close) = matching_bracket(s, i + 1) {
+                push_text(&mut out, &s[plain_start..i]);
+                let inner = TextRun {
+                    text: s[i + 2..close].to_string(),
+                    pieces: vec![(0, run.source_span(i + 2..close))],
+                };
+                let content = restore_breaks(scan_citations(&inner, sink));
+                out.push(sink.inline_note(content, run.source_span(i..close + 1)));
+                i = close + 1;
+                plain_start = i;
+                continue;
+            }
+        }
+        if (c == '^' || c == '~') && !s[i + 1..].starts_with(c) {
+            // `x^2^`, `H~2~O`: Pandoc's superscript and subscript, with
+            // no space inside.
+            if let Some(len) = s[i + 1..].find(c).filter(|&n| {
+                n > 0
+                    && !s[i + 1..i + 1 + n].contains(|x: char| x.is_whitespace() || x == SOFT_BREAK)
+            }) {
+                push_text(&mut out, &s[plain_start..i]);
+                let inner = vec![Inline::Text(unescape_at(&s[i + 1..i + 1 + len], "@"))];
+                out.push(if c == '^' {
+                    Inline::Sup(inner)
+                } else {
+                    Inline::Sub(inner)
+                });
+                i += len + 2;
+                plain_start = i;
+                continue;
+            }
+        }
         if c == '[' {
             if let Some(close) = s[i + 1..].find(']').map(|j| i + 1 + j) {
                 let inner = &s[i + 1..close];

@@ -12,7 +12,7 @@ impl<'a> Reader<'a, '_> {
             self.inline_event(&mut out, &mut text);
         }
         self.flush(&mut out, &mut text);
-        out
+        super::pandoc::spans(out)
     }
 
     /// Inline content until `end` (consumed).
@@ -29,7 +29,7 @@ impl<'a> Reader<'a, '_> {
             self.inline_event(&mut out, &mut text);
         }
         self.flush(&mut out, &mut text);
-        out
+        super::pandoc::spans(out)
     }
 
     pub(super) fn flush(&mut self, out: &mut Vec<Inline>, text: &mut TextRun) {
@@ -38,9 +38,11 @@ impl<'a> Reader<'a, '_> {
         }
         let run = std::mem::take(text);
         if self.in_link > 0 {
-            out.push(Inline::Text(unescape_at(&run.text, "@")));
+            out.extend(restore_breaks(vec![Inline::Text(unescape_at(
+                &run.text, "@",
+            ))]));
         } else {
-            out.extend(scan_citations(&run, self.sink));
+            out.extend(restore_breaks(scan_citations(&run, self.sink)));
         }
     }
 
@@ -71,8 +73,15 @@ impl<'a> Reader<'a, '_> {
             text.push(t, span);
             return;
         }
+        if let Event::SoftBreak = &ev {
+            // Kept in the run, so a citation or an inline note may go on
+            // over the line's end; made a break again after the scan.
+            text.push(&SOFT_BREAK.to_string(), span);
+            return;
+        }
         if let Event::TaskListMarker(done) = &ev {
-            text.push(if *done { "[x] " } else { "[ ] " }, span);
+            // A task list's box, as text both outputs show.
+            text.push(if *done { "☒ " } else { "☐ " }, span);
             return;
         }
         self.flush(out, text);
@@ -122,6 +131,40 @@ impl<'a> Reader<'a, '_> {
             _ => {}
         }
     }
+}
+
+/// Stands for a soft line break inside a text run.
+pub(super) const SOFT_BREAK: char = '\u{E00E}';
+
+/// Text holding [`SOFT_BREAK`]s as text and soft breaks, in nested inlines
+/// too.
+pub(super) fn restore_breaks(v: Vec<Inline>) -> Vec<Inline> {
+    let mut out = Vec::with_capacity(v.len());
+    for i in v {
+        match i {
+            Inline::Text(t) if t.contains(SOFT_BREAK) => {
+                for (k, part) in t.split(SOFT_BREAK).enumerate() {
+                    if k > 0 {
+                        out.push(Inline::SoftBreak);
+                    }
+                    if !part.is_empty() {
+                        out.push(Inline::Text(part.to_string()));
+                    }
+                }
+            }
+            Inline::Emph(c) => out.push(Inline::Emph(restore_breaks(c))),
+            Inline::Strong(c) => out.push(Inline::Strong(restore_breaks(c))),
+            Inline::Sup(c) => out.push(Inline::Sup(restore_breaks(c))),
+            Inline::Sub(c) => out.push(Inline::Sub(restore_breaks(c))),
+            Inline::SmallCaps(c) => out.push(Inline::SmallCaps(restore_breaks(c))),
+            Inline::Span { attrs, content } => out.push(Inline::Span {
+                attrs,
+                content: restore_breaks(content),
+            }),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Consecutive text events merged, with where each piece came from.

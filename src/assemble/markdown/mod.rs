@@ -87,6 +87,13 @@ pub trait Sink {
         table.caption = caption;
         Block::Table(Box::new(table))
     }
+    /// An inline note (`^[text]`): a footnote whose text is `content`.
+    fn inline_note(&mut self, content: Vec<Inline>, _span: Range<usize>) -> Inline {
+        Inline::Span {
+            attrs: Attrs::default(),
+            content,
+        }
+    }
     /// An executable cell (```` ```{r} ````), shown as code.
     fn code_cell(&mut self, lang: &str, text: String, _span: Range<usize>) -> Block {
         Block::Code {
@@ -127,6 +134,11 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_SUPERSCRIPT
         | Options::ENABLE_SUBSCRIPT
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_TASKLISTS
+        // "x" and 'x' curly, -- and --- dashes, ... an ellipsis: Pandoc's
+        // `smart` extension.
+        | Options::ENABLE_SMART_PUNCTUATION
 }
 
 /// Parse Markdown into blocks.
@@ -368,10 +380,8 @@ impl<'a, 's> Reader<'a, 's> {
                 None
             }
             Tag::Table(aligns) => Some(self.gfm_table(aligns)),
-            Tag::DefinitionList
-            | Tag::DefinitionListTitle
-            | Tag::DefinitionListDefinition
-            | Tag::MetadataBlock(_) => {
+            Tag::DefinitionList => Some(self.definitions()),
+            Tag::DefinitionListTitle | Tag::DefinitionListDefinition | Tag::MetadataBlock(_) => {
                 self.skip_to_end();
                 None
             }

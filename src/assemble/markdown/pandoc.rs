@@ -106,20 +106,27 @@ impl<'a> Reader<'a, '_> {
             }
         }
         let end = end?;
-        let (attrs, after) = match self.events.get(end + 1) {
-            Some((Event::End(TagEnd::Paragraph), _)) => (Attrs::default(), end + 1),
-            Some((Event::Text(t), _)) => {
-                let (a, used) = attrs::leading(t.trim_start())?;
-                if !t.trim_start()[used..].trim().is_empty() {
-                    return None;
-                }
-                match self.events.get(end + 2) {
-                    Some((Event::End(TagEnd::Paragraph), _)) => (a, end + 2),
-                    _ => return None,
-                }
+        // After the image: nothing, or attributes (in one or more text
+        // events), then the paragraph's end.
+        let mut joined = String::new();
+        let mut k = end + 1;
+        while let Some((Event::Text(t), _)) = self.events.get(k) {
+            joined.push_str(t);
+            k += 1;
+        }
+        if !matches!(self.events.get(k), Some((Event::End(TagEnd::Paragraph), _))) {
+            return None;
+        }
+        let attrs = if joined.trim().is_empty() {
+            Attrs::default()
+        } else {
+            let (a, used) = attrs::leading(joined.trim_start())?;
+            if !joined.trim_start()[used..].trim().is_empty() {
+                return None;
             }
-            _ => return None,
+            a
         };
+        let after = k;
         self.pos += 1;
         let caption = self.inlines(TagEnd::Image);
         if caption.is_empty() && attrs.id.is_none() {
@@ -131,14 +138,35 @@ impl<'a> Reader<'a, '_> {
         Some(self.sink.image_figure(&dest_url, caption, attrs, span))
     }
 
-    /// `{#id ...}` right after an inline image: taken out of the text.
+    /// `{#id ...}` at `pos` (in one text event or, where smart
+    /// punctuation split the text at its quotes, several): taken out.
     pub(super) fn take_attributes(&mut self) -> Option<Attrs> {
-        let (Event::Text(t), range) = self.events.get(self.pos)?.clone() else {
-            return None;
-        };
-        let (a, used) = attrs::leading(&t)?;
-        let remaining = t[used..].to_string();
-        self.events[self.pos] = (Event::Text(remaining.into()), range.start + used..range.end);
+        let mut joined = String::new();
+        let mut n = 0;
+        while let Some((Event::Text(t), _)) = self.events.get(self.pos + n) {
+            joined.push_str(t);
+            n += 1;
+            if joined.contains('}') {
+                break;
+            }
+        }
+        let (a, used) = attrs::leading(&joined)?;
+        // Drop the events the attributes used up; keep the rest of the last.
+        let mut left = used;
+        while left > 0 {
+            let (Event::Text(t), range) = self.events[self.pos].clone() else {
+                break;
+            };
+            if t.len() <= left {
+                left -= t.len();
+                self.events.remove(self.pos);
+            } else {
+                let start = (range.start + left).min(range.end);
+                self.events[self.pos] =
+                    (Event::Text(t[left..].to_string().into()), start..range.end);
+                left = 0;
+            }
+        }
         Some(a)
     }
 
@@ -177,6 +205,31 @@ impl<'a> Reader<'a, '_> {
             }
         }
         Inline::Code(code)
+    }
+
+    /// A definition list, from just after its start.
+    pub(super) fn definitions(&mut self) -> Block {
+        let mut items: Vec<(Vec<Inline>, Vec<Vec<Block>>)> = Vec::new();
+        while self.pos < self.events.len() {
+            let (ev, _) = self.events[self.pos].clone();
+            self.pos += 1;
+            match ev {
+                Event::Start(Tag::DefinitionListTitle) => {
+                    let term = self.inlines(TagEnd::DefinitionListTitle);
+                    items.push((term, Vec::new()));
+                }
+                Event::Start(Tag::DefinitionListDefinition) => {
+                    let def = self.blocks(Some(TagEnd::DefinitionListDefinition));
+                    match items.last_mut() {
+                        Some((_, defs)) => defs.push(def),
+                        None => items.push((Vec::new(), vec![def])),
+                    }
+                }
+                Event::End(TagEnd::DefinitionList) => break,
+                _ => {}
+            }
+        }
+        Block::Definitions(items)
     }
 
     /// A fenced code block by its kind.
@@ -260,4 +313,87 @@ fn caption_table(
         }
     }
     sink.caption_table(t, caption, attrs, span.clone())
+}
+
+/// Bracketed spans, `[text]{.smallcaps}`, `[words]{#id .class key=v}`: the
+/// inlines between a `[` and a `]{attributes}` of the same level become a
+/// span. A `[` with no such close is text as written.
+pub(super) fn spans(v: Vec<Inline>) -> Vec<Inline> {
+    if !v
+        .iter()
+        .any(|i| matches!(i, Inline::Text(t) if t.contains("]{")))
+    {
+        return v;
+    }
+    // (position in `out` where the span's content starts)
+    let mut open: Vec<usize> = Vec::new();
+    let mut out: Vec<Inline> = Vec::new();
+    for inl in v {
+        let Inline::Text(t) = inl else {
+            out.push(inl);
+            continue;
+        };
+        let mut rest = t.as_str();
+        while !rest.is_empty() {
+            let next_open = rest.find('[');
+            let next_close = rest
+                .find("]{")
+                .filter(|&c| attrs::leading(&rest[c + 1..]).is_some());
+            match (next_open, next_close) {
+                (Some(o), c) if c.is_none_or(|c| o < c) => {
+                    push(&mut out, &rest[..o]);
+                    open.push(out.len());
+                    out.push(Inline::Text("[".into()));
+                    rest = &rest[o + 1..];
+                }
+                (_, Some(c)) => {
+                    push(&mut out, &rest[..c]);
+                    let Some((a, used)) = attrs::leading(&rest[c + 1..]) else {
+                        push(&mut out, &rest[c..c + 1]);
+                        rest = &rest[c + 1..];
+                        continue;
+                    };
+                    match open.pop() {
+                        Some(start) => {
+                            let content: Vec<Inline> = out.drain(start..).skip(1).collect();
+                            out.push(span_of(a, content));
+                        }
+                        None => push(&mut out, &rest[c..c + 1 + used]),
+                    }
+                    rest = &rest[c + 1 + used..];
+                }
+                _ => {
+                    push(&mut out, rest);
+                    rest = "";
+                }
+            }
+        }
+    }
+    // Unclosed `[`s stay as the text they were (they already are).
+    merge_text(out)
+}
+
+fn span_of(a: Attrs, content: Vec<Inline>) -> Inline {
+    if a.classes == ["smallcaps"] && a.id.is_none() && a.pairs.is_empty() {
+        return Inline::SmallCaps(content);
+    }
+    Inline::Span { attrs: a, content }
+}
+
+fn push(out: &mut Vec<Inline>, t: &str) {
+    if !t.is_empty() {
+        out.push(Inline::Text(t.to_string()));
+    }
+}
+
+/// Adjacent text inlines as one.
+fn merge_text(v: Vec<Inline>) -> Vec<Inline> {
+    let mut out: Vec<Inline> = Vec::with_capacity(v.len());
+    for i in v {
+        match (out.last_mut(), i) {
+            (Some(Inline::Text(prev)), Inline::Text(t)) => prev.push_str(&t),
+            (_, other) => out.push(other),
+        }
+    }
+    out
 }

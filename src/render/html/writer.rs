@@ -309,6 +309,20 @@ impl<'d> HtmlWriter<'d> {
             }
             Block::Raw { format, text } if format == "html" => out.push_str(text),
             Block::Raw { .. } => {}
+            Block::Definitions(items) => {
+                out.push_str("<dl>\n");
+                for (term, defs) in items {
+                    out.push_str("<dt>");
+                    self.inlines(out, term);
+                    out.push_str("</dt>\n");
+                    for d in defs {
+                        out.push_str("<dd>");
+                        self.blocks(out, d);
+                        out.push_str("</dd>\n");
+                    }
+                }
+                out.push_str("</dl>\n");
+            }
         }
     }
 
@@ -325,7 +339,9 @@ impl<'d> HtmlWriter<'d> {
             if k.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
-                let _ = write!(out, " data-{}=\"{}\"", esc(&k.to_ascii_lowercase()), esc(v));
+                let k = k.to_ascii_lowercase();
+                let k = k.strip_prefix("data-").unwrap_or(&k);
+                let _ = write!(out, " data-{}=\"{}\"", esc(k), esc(v));
             }
         }
     }

@@ -234,6 +234,22 @@ impl TypstWriter<'_> {
             }
             Block::Raw { format, text } if format == "typst" => out.push_str(text),
             Block::Raw { .. } => {}
+            Block::Definitions(items) => {
+                out.push_str("#terms(");
+                for (k, (term, defs)) in items.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str(", ");
+                    }
+                    let body: Vec<String> = defs.iter().map(|d| self.blocks_string(d)).collect();
+                    let _ = write!(
+                        out,
+                        "terms.item({}, [{}])",
+                        self.content(term),
+                        body.join("\n\n")
+                    );
+                }
+                out.push(')');
+            }
         }
     }
 
