@@ -330,6 +330,9 @@ fn pandoc_and_quarto_markdown() {
         html.contains("subtitle is “As authors write it”."),
         "{html}"
     );
+    // Quarto's author schema in manuscript.yaml.
+    assert!(html.contains("<meta name=\"citation_author\" content=\"Lovelace, Ada\">\n<meta name=\"citation_author_institution\" content=\"Analytical Engine Society, London\">"));
+    assert!(html.contains("<meta name=\"citation_author_institution\" content=\"Royal Society\">"));
     assert!(html.contains("<p>This paragraph comes from an included file.</p>"));
     assert!(html.contains("<div class=\"pagebreak\"></div>"));
     assert!(html.contains("Escaped: {{&lt; meta title &gt;}}."));

@@ -4,22 +4,43 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An author, as galley writes one or as Quarto does (`load::quarto`).
+#[derive(Debug, Clone)]
 pub struct AuthorSpec {
     pub name: String,
-    #[serde(default)]
     pub given: Option<String>,
-    #[serde(default)]
     pub family: Option<String>,
-    #[serde(default)]
+    /// Keys of `affiliations` (those written in place included, once
+    /// [`Meta::resolve_affiliations`] has run).
     pub affiliations: Vec<String>,
-    #[serde(default)]
     pub orcid: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub corresponding: bool,
+    refs: Vec<crate::load::quarto::AffiliationRef>,
+}
+
+impl<'de> Deserialize<'de> for AuthorSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_yaml::Value::deserialize(d)?;
+        let a = crate::load::quarto::author(&v).map_err(serde::de::Error::custom)?;
+        Ok(AuthorSpec {
+            name: a.name,
+            given: a.given,
+            family: a.family,
+            affiliations: Vec::new(),
+            orcid: a.orcid,
+            email: a.email,
+            corresponding: a.corresponding,
+            refs: a.affiliations,
+        })
+    }
+}
+
+fn affiliations_spec<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<IndexMap<String, String>, D::Error> {
+    let v = serde_yaml::Value::deserialize(d)?;
+    crate::load::quarto::affiliations(&v).map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -171,7 +192,7 @@ pub struct Meta {
     #[serde(default)]
     pub subtitle: Option<String>,
     pub authors: Vec<AuthorSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "affiliations_spec")]
     pub affiliations: IndexMap<String, String>,
     pub sections: Vec<String>,
     #[serde(default, rename = "abstract")]
@@ -217,6 +238,25 @@ pub struct Meta {
     /// or, as Pandoc has it, a warning and the key shown with a `?`.
     #[serde(default)]
     pub missing_citations: MissingCitations,
+}
+
+impl Meta {
+    /// Affiliations the authors write in place (Quarto's schema) added to
+    /// `affiliations`, and every author's list made of keys.
+    pub fn resolve_affiliations(&mut self) {
+        let authors: Vec<crate::load::quarto::Author> = self
+            .authors
+            .iter()
+            .map(|a| crate::load::quarto::Author {
+                affiliations: a.refs.clone(),
+                ..Default::default()
+            })
+            .collect();
+        let keys = crate::load::quarto::resolve(&authors, &mut self.affiliations);
+        for (a, k) in self.authors.iter_mut().zip(keys) {
+            a.affiliations = k;
+        }
+    }
 }
 
 /// What a citation of an unknown key is (`missing_citations:`).

@@ -9,6 +9,7 @@ pub mod includes;
 pub mod latex_text;
 pub mod meta;
 pub mod project;
+pub mod quarto;
 pub mod style;
 pub mod tables;
 pub mod theme;

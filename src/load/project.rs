@@ -123,6 +123,7 @@ impl Loader<'_> {
         self.text = read_text(self.root, &manifest, &mut self.sources, self.cache)?;
         let text = &self.text;
         let mut meta: Meta = parse_yaml(text, &manifest)?;
+        meta.resolve_affiliations();
         if let Some(given) = meta.base_url.take() {
             match parse_base_url(&given) {
                 Ok(url) => meta.base_url = Some(url.to_string()),

@@ -43,7 +43,8 @@ const RENDERING_KEYS: &[&str] = &[
     "theme",
 ];
 
-/// An author as manuscript.yaml writes one.
+/// An author as manuscript.yaml writes one: Quarto's schema read by
+/// galley's own rules (`load::quarto`), affiliations made keys.
 #[derive(Debug, Default, PartialEq)]
 pub struct Author {
     pub name: String,
@@ -75,14 +76,7 @@ pub struct Front {
     pub dropped: Vec<String>,
 }
 
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
+use crate::load::quarto::text;
 
 fn strings(v: &Value) -> Vec<String> {
     match v {
@@ -93,123 +87,6 @@ fn strings(v: &Value) -> Vec<String> {
             .filter(|x| !x.is_empty())
             .collect(),
         other => text(other).into_iter().collect(),
-    }
-}
-
-fn get<'v>(m: &'v Mapping, key: &str) -> Option<&'v Value> {
-    m.get(Value::String(key.to_string()))
-}
-
-/// An affiliation's text from Quarto's fields.
-fn affiliation_text(m: &Mapping) -> String {
-    [
-        "department",
-        "name",
-        "address",
-        "city",
-        "region",
-        "state",
-        "postal-code",
-        "country",
-    ]
-    .iter()
-    .filter_map(|k| get(m, k).and_then(text))
-    .collect::<Vec<_>>()
-    .join(", ")
-}
-
-/// A key for a new affiliation: its id, else a1, a2, ...
-fn new_key(front: &Front, id: Option<String>) -> String {
-    id.unwrap_or_else(|| format!("a{}", front.affiliations.len() + 1))
-}
-
-impl Front {
-    fn affiliation(&mut self, v: &Value) -> Option<String> {
-        match v {
-            // A name: the same name is the same affiliation.
-            Value::String(name) => {
-                if let Some((k, _)) = self.affiliations.iter().find(|(_, t)| t == name) {
-                    return Some(k.clone());
-                }
-                let k = new_key(self, None);
-                self.affiliations.push((k.clone(), name.clone()));
-                Some(k)
-            }
-            Value::Mapping(m) => {
-                if let Some(r) = get(m, "ref").and_then(text) {
-                    return Some(r);
-                }
-                let id = get(m, "id").and_then(text);
-                if let Some(id) = &id {
-                    if self.affiliations.iter().any(|(k, _)| k == id) {
-                        return Some(id.clone());
-                    }
-                }
-                let k = new_key(self, id);
-                self.affiliations.push((k.clone(), affiliation_text(m)));
-                Some(k)
-            }
-            _ => None,
-        }
-    }
-
-    fn author(&mut self, v: &Value) -> Option<Author> {
-        let m = match v {
-            Value::String(s) => {
-                return Some(Author {
-                    name: s.clone(),
-                    ..Author::default()
-                })
-            }
-            Value::Mapping(m) => m,
-            _ => return None,
-        };
-        let mut a = Author::default();
-        match get(m, "name") {
-            Some(Value::Mapping(n)) => {
-                a.given = get(n, "given").and_then(text);
-                a.family = get(n, "family").and_then(text);
-                a.name = get(n, "literal").and_then(text).unwrap_or_else(|| {
-                    [a.given.clone(), a.family.clone()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                });
-            }
-            Some(n) => a.name = text(n).unwrap_or_default(),
-            None => {}
-        }
-        a.orcid = get(m, "orcid").and_then(text);
-        a.email = get(m, "email").and_then(text);
-        let attrs = get(m, "attributes").and_then(Value::as_mapping);
-        a.corresponding = [
-            get(m, "corresponding"),
-            attrs.and_then(|x| get(x, "corresponding")),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|v| v.as_bool() == Some(true));
-        // Quarto spells it `affiliations`; `affiliation` and the common
-        // misspelling `affilations` mean the same.
-        for key in ["affiliations", "affiliation", "affilations"] {
-            match get(m, key) {
-                Some(Value::Sequence(list)) => {
-                    for item in list {
-                        if let Some(k) = self.affiliation(item) {
-                            a.affiliations.push(k);
-                        }
-                    }
-                }
-                Some(one @ (Value::String(_) | Value::Mapping(_))) => {
-                    if let Some(k) = self.affiliation(one) {
-                        a.affiliations.push(k);
-                    }
-                }
-                _ => {}
-            }
-        }
-        (!a.name.is_empty()).then_some(a)
     }
 }
 
@@ -229,13 +106,13 @@ fn iso_date(v: &Value) -> Option<String> {
 
 /// Read a front matter (merged over a Quarto project's `_quarto.yml`).
 pub fn read(meta: &Mapping) -> Front {
+    use crate::load::quarto;
     let mut f = Front::default();
-    // Top-level `affiliations` first, so authors' refs find them.
-    if let Some(Value::Sequence(list)) = get(meta, "affiliations") {
-        for item in list {
-            f.affiliation(item);
-        }
-    }
+    let mut authors: Vec<quarto::Author> = Vec::new();
+    let mut affs = meta
+        .get("affiliations")
+        .and_then(|v| quarto::affiliations(v).ok())
+        .unwrap_or_default();
     for (k, v) in meta {
         let Some(key) = k.as_str() else { continue };
         match key {
@@ -247,8 +124,9 @@ pub fn read(meta: &Mapping) -> Front {
                     other => vec![other.clone()],
                 };
                 for a in &list {
-                    if let Some(a) = f.author(a) {
-                        f.authors.push(a);
+                    match quarto::author(a) {
+                        Ok(a) => authors.push(a),
+                        Err(e) => f.dropped.push(format!("an author ({e})")),
                     }
                 }
             }
@@ -270,6 +148,21 @@ pub fn read(meta: &Mapping) -> Front {
             other => f.dropped.push(other.to_string()),
         }
     }
+    let keys = quarto::resolve(&authors, &mut affs);
+    f.authors = authors
+        .into_iter()
+        .zip(keys)
+        .map(|(a, affiliations)| Author {
+            name: a.name,
+            given: a.given,
+            family: a.family,
+            affiliations,
+            orcid: a.orcid,
+            email: a.email,
+            corresponding: a.corresponding,
+        })
+        .collect();
+    f.affiliations = affs.into_iter().collect();
     f
 }
 
