@@ -198,6 +198,7 @@ fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
         theme: &theme,
         images: &[],
         assets: &[],
+        fonts: &[],
         naming: Naming::Plain,
         base_url: None,
         pdf_link: None,
@@ -205,6 +206,7 @@ fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
     };
     galley::render::pdf::renderer::world(&job, &mut sources)
         .unwrap_or_else(|_| panic!("the Typst world"))
+        .0
 }
 
 #[divan::bench(sample_count = 10)]

@@ -101,6 +101,39 @@ impl Theme {
         names.into_iter().collect()
     }
 
+    /// The project's fonts for the PDF: the font files of theme/fonts/,
+    /// sorted by name.
+    pub fn fonts(&self) -> Result<Vec<Asset>, Diagnostic> {
+        let dir = self.root.join("theme/fonts");
+        let mut out = Vec::new();
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            return Ok(out);
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            let ext = p
+                .extension()
+                .and_then(|x| x.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !p.is_file() || !matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
+                continue;
+            }
+            let origin = format!("theme/fonts/{name}");
+            let bytes = self.cache.read_file(&p).map_err(|e| {
+                Diagnostic::error(format!("cannot read it: {e}")).in_file(origin.as_str())
+            })?;
+            out.push(Asset {
+                name,
+                bytes,
+                origin: Some(origin),
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
     /// Static files for the site: built-ins, replaced or extended by
     /// theme/static/ (recursively), sorted by name.
     pub fn static_files(&self) -> Result<Vec<Asset>, Diagnostic> {

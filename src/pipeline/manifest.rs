@@ -9,7 +9,7 @@ use crate::cache::hex;
 use crate::diag::SourceMap;
 use crate::load::theme::Asset;
 
-pub fn manifest(sources: &SourceMap, images: &[(String, Vec<u8>)], assets: &[Asset]) -> String {
+pub fn manifest(sources: &SourceMap, images: &[(String, Vec<u8>)], assets: &[&Asset]) -> String {
     let mut all: Vec<(String, &[u8])> = sources
         .iter()
         .filter(|(p, _)| !p.to_string_lossy().starts_with('<'))

@@ -47,6 +47,8 @@ pub struct Checked {
     pub images: Images,
     /// The theme's static files.
     pub assets: Vec<Asset>,
+    /// The theme's fonts (theme/fonts/), for the PDF.
+    pub fonts: Vec<Asset>,
     started: Instant,
     seconds: f64,
 }
@@ -138,12 +140,19 @@ impl Build {
             });
         }
         let (images, assets) = linked_inputs(&project, &assembled)?;
+        let fonts = Theme::new(&project.root, &project.cache)
+            .fonts()
+            .map_err(|d| Failure {
+                diags: d.into(),
+                sources: assembled.sources.clone(),
+            })?;
         Ok(Checked {
             project,
             assembled,
             warnings,
             images,
             assets,
+            fonts,
             started,
             seconds: started.elapsed().as_secs_f64(),
         })
@@ -165,7 +174,16 @@ impl Build {
         } = rendered;
         files.push(OutFile::new(
             output::MANIFEST_FILE,
-            manifest::manifest(&report.sources, &checked.images, &checked.assets).into_bytes(),
+            manifest::manifest(
+                &report.sources,
+                &checked.images,
+                &checked
+                    .assets
+                    .iter()
+                    .chain(&checked.fonts)
+                    .collect::<Vec<_>>(),
+            )
+            .into_bytes(),
         ));
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files.dedup_by(|a, b| a.path == b.path);
@@ -202,6 +220,7 @@ impl Build {
             theme: &theme,
             images: &checked.images,
             assets: &checked.assets,
+            fonts: &checked.fonts,
             naming: self.naming,
             base_url: base_url.as_deref(),
             pdf_link: pdf_link.as_deref(),

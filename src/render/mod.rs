@@ -54,6 +54,8 @@ pub struct Job<'a> {
     pub images: &'a [(String, Vec<u8>)],
     /// The theme's static files (style sheet, script).
     pub assets: &'a [Asset],
+    /// The theme's fonts, for the PDF.
+    pub fonts: &'a [Asset],
     pub naming: Naming,
     /// The absolute URL the site is served from, if known.
     pub base_url: Option<&'a str>,

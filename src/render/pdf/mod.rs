@@ -3,6 +3,7 @@
 //! figures and images read and checked by galley), with embedded fonts and a
 //! fixed date, so the PDF is the same on every machine.
 
+pub mod fonts;
 pub mod renderer;
 pub mod typeset;
 
@@ -41,6 +42,17 @@ fn shared() -> &'static Shared {
     })
 }
 
+/// The embedded fonts' descriptions, in the order of their indices.
+pub fn embedded_infos() -> &'static [typst::text::FontInfo] {
+    static INFOS: OnceLock<Vec<typst::text::FontInfo>> = OnceLock::new();
+    INFOS.get_or_init(|| {
+        (0..)
+            .map_while(|i| shared().fonts.font(i))
+            .map(|f| f.info().clone())
+            .collect()
+    })
+}
+
 /// An in-memory file for the Typst world, with where it came from for
 /// diagnostics.
 pub struct InFile {
@@ -52,6 +64,9 @@ pub struct InFile {
 }
 
 pub struct GalleyWorld {
+    /// Fonts beyond the embedded ones (the theme's, system fallbacks), and
+    /// the book of all, when there are any.
+    extra: Option<(LazyHash<FontBook>, Vec<Font>)>,
     main: FileId,
     sources: HashMap<FileId, Source>,
     files: HashMap<FileId, Bytes>,
@@ -92,12 +107,30 @@ impl GalleyWorld {
         }
         let today = date.and_then(|(y, m, d)| Datetime::from_ymd(y, m as u8, d as u8));
         Ok(GalleyWorld {
+            extra: None,
             main: main_id,
             sources,
             files: bytes,
             origins,
             today,
         })
+    }
+
+    /// The same world with `fonts` beside the embedded ones.
+    pub fn with_fonts(mut self, fonts: Vec<Font>) -> Self {
+        if fonts.is_empty() {
+            self.extra = None;
+            return self;
+        }
+        let mut book = FontBook::new();
+        for info in embedded_infos() {
+            book.push(info.clone());
+        }
+        for f in &fonts {
+            book.push(f.info().clone());
+        }
+        self.extra = Some((LazyHash::new(book), fonts));
+        self
     }
 
     /// Take the next build's world, keeping this one's parsed main source
@@ -131,6 +164,11 @@ impl GalleyWorld {
             h.update(bytes.as_slice());
         }
         h.update(format!("{:?}", self.today).as_bytes());
+        for f in self.extra.iter().flat_map(|(_, fonts)| fonts) {
+            h.update((f.data().len() as u64).to_le_bytes());
+            h.update(f.data().as_slice());
+            h.update(f.index().to_le_bytes());
+        }
         h.finalize().into()
     }
 
@@ -145,7 +183,10 @@ impl World for GalleyWorld {
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        shared().fonts.book()
+        match &self.extra {
+            Some((book, _)) => book,
+            None => shared().fonts.book(),
+        }
     }
 
     fn main(&self) -> FileId {
@@ -172,7 +213,11 @@ impl World for GalleyWorld {
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        shared().fonts.font(index)
+        let n = embedded_infos().len();
+        match &self.extra {
+            Some((_, extra)) if index >= n => extra.get(index - n).cloned(),
+            _ => shared().fonts.font(index),
+        }
     }
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {

@@ -20,8 +20,9 @@ pub const TYPST_VERSION: &str = "0.15.1";
 #[derive(Default)]
 pub struct Pdf {
     keep: bool,
-    /// This build's world, from [`Renderer::prepare`].
-    next: Option<GalleyWorld>,
+    /// This build's world, from [`Renderer::prepare`], and what it warned
+    /// of (system fonts it uses).
+    next: Option<(GalleyWorld, Diagnostics)>,
     /// The world kept from the last build.
     world: Option<GalleyWorld>,
     /// The last PDF made, and the digest of what it was made of.
@@ -58,7 +59,7 @@ impl Renderer for Pdf {
     }
 
     fn render(&mut self, job: &Job, _sources: &mut SourceMap) -> Result<Rendered, Diagnostics> {
-        let next = self
+        let (next, font_warnings) = self
             .next
             .take()
             .ok_or_else(|| Diagnostic::error("internal: the PDF was not prepared"))?;
@@ -73,6 +74,7 @@ impl Renderer for Pdf {
         if let Some((_, bytes, pages)) = last {
             return Ok(Rendered {
                 files: vec![OutFile::new(&file, bytes.clone())],
+                warnings: font_warnings,
                 unchanged: true,
                 summary: Some(pages_text(*pages)),
                 ..Rendered::default()
@@ -107,9 +109,11 @@ impl Renderer for Pdf {
         if let Some(digest) = digest {
             self.last = Some((digest, out.bytes.clone(), out.pages));
         }
+        let mut warnings = font_warnings;
+        warnings.extend(out.warnings);
         Ok(Rendered {
             files: vec![OutFile::new(&file, out.bytes)],
-            warnings: out.warnings,
+            warnings,
             timings: vec![
                 ("  PDF: Typst layout".into(), out.compile_seconds),
                 ("  PDF: export".into(), out.export_seconds),
@@ -140,7 +144,10 @@ fn standard(project: &Project) -> PdfConformance {
 
 /// The Typst world for the document: generated source, theme template,
 /// figures and images.
-pub fn world(job: &Job, sources: &mut SourceMap) -> Result<GalleyWorld, Diagnostics> {
+pub fn world(
+    job: &Job,
+    sources: &mut SourceMap,
+) -> Result<(GalleyWorld, Diagnostics), Diagnostics> {
     let doc = &job.assembled.doc;
     // Every Typst file of the theme, so templates can import one another.
     let mut files = Vec::new();
@@ -182,7 +189,17 @@ pub fn world(job: &Job, sources: &mut SourceMap) -> Result<GalleyWorld, Diagnost
     if let Some(dir) = job.emit_typst {
         super::emit_typst(dir, &main, &files).map_err(Diagnostics::from)?;
     }
-    GalleyWorld::new(main, files, typeset::document_date(doc)).map_err(Diagnostics::from)
+    let theme_fonts = super::fonts::theme_fonts(job.fonts)?;
+    let (fonts, warnings) = super::fonts::for_document(
+        &main,
+        super::embedded_infos(),
+        theme_fonts,
+        &job.assembled.sources,
+    )?;
+    let world = GalleyWorld::new(main, files, typeset::document_date(doc))
+        .map_err(Diagnostics::from)?
+        .with_fonts(fonts);
+    Ok((world, warnings))
 }
 
 #[cfg(test)]
