@@ -386,3 +386,45 @@ fn pandoc_and_quarto_markdown() {
     assert!(text.contains("Mind the doses"));
     assert!(text.contains("H2O"), "{text}");
 }
+
+#[test]
+fn a_note_style_makes_citations_footnotes() {
+    let dir = fixture("note-style");
+    let r = build(dir.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = index(dir.path());
+    let strip =
+        regex::Regex::new(r#"(?s)<span class="cite-tip".*?</span></span>|<[^>]+>"#).unwrap();
+    let text = strip.replace_all(&html, "");
+    // In the text: note numbers in order, the author's own note among
+    // them; a narrative citation keeps the author's name.
+    assert!(
+        text.contains("A claim,1 an author’s own note2, and Jones3\nsays more."),
+        "{text}"
+    );
+    // The notes: the citations in the style's note form, one period where
+    // the author's note goes on after one.
+    assert!(text.contains(
+        "John Smith and Jane Doe, “A Study of Things,” Journal of Things 3, no. 2 (2020): 4."
+    ));
+    assert!(text.contains("The author’s note, citing Bob Brown, The Book (Publisher, 2018).\n"));
+    assert!(!text.contains("2018).."));
+    assert!(text.contains("Mary Jones, “Another Study,” Journal of Stuff 7 (2019): 1–9."));
+    // The PDF's notes are the same.
+    let pdf = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("public/a-test-paper.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let pdf = String::from_utf8_lossy(&pdf.stdout);
+    assert!(
+        pdf.contains("A claim,1 an author’s own note2, and Jones3 says more."),
+        "{pdf}"
+    );
+    assert!(
+        pdf.contains(
+            "1John Smith and Jane Doe, “A Study of Things,” Journal of Things 3, no. 2 (2020): 4."
+        ),
+        "{pdf}"
+    );
+}

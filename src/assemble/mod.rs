@@ -12,6 +12,7 @@ mod figures;
 mod front;
 pub mod markdown;
 pub mod math;
+mod notes;
 mod pandoc;
 pub mod sandbox;
 mod shortcodes;
@@ -108,7 +109,20 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     if diags.has_errors() {
         return Err(fail(diags, sources));
     }
+    if style.settings.class == hayagriva::citationberg::StyleClass::Note {
+        // Before the citations are rendered: in order of the notes, as
+        // note styles' ibid. and short forms need.
+        notes::citations_to_notes(&mut doc, &|key| {
+            let e = bib.get(key)?;
+            bibliography::entry_summary(e)["authors_short"]
+                .as_str()
+                .map(str::to_string)
+        });
+    }
     cite::resolve(&mut doc, &bib, &style, &project.cache);
+    if style.settings.class == hayagriva::citationberg::StyleClass::Note {
+        notes::one_period(&mut doc);
+    }
     let math_errors = reference_math(&mut doc, &bib);
     if math_errors.has_errors() {
         return Err(fail(math_errors, sources));
