@@ -410,6 +410,10 @@ fn a_note_style_makes_citations_footnotes() {
     assert!(text.contains("The author’s note, citing Bob Brown, The Book (Publisher, 2018).\n"));
     assert!(!text.contains("2018).."));
     assert!(text.contains("Mary Jones, “Another Study,” Journal of Stuff 7 (2019): 1–9."));
+    // Rendered in the notes' order (Brown's, in note 2, before Jones's).
+    assert!(
+        html.contains("id=\"cite-2\"><a aria-describedby=\"cite-2-tip\" href=\"#ref-brown2018\"")
+    );
     // The PDF's notes are the same.
     let pdf = std::process::Command::new("pdftotext")
         .arg(dir.path().join("public/a-test-paper.pdf"))

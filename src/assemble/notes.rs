@@ -53,6 +53,8 @@ struct Notes<'a> {
     notes: Vec<Vec<Block>>,
     seen: HashMap<usize, usize>,
     narrative: &'a HashMap<usize, String>,
+    /// The citations in the order of the notes (and of the text).
+    order: Vec<usize>,
 }
 
 /// Every citation and note reference of `inl`, in order, nested ones too:
@@ -65,6 +67,7 @@ fn renumber(inl: &mut Vec<Inline>, st: &mut Notes, in_note: bool) {
         match &mut inl[k] {
             Inline::Cite(n) => {
                 let n = *n;
+                st.order.push(n);
                 let name = st.narrative.get(&n).cloned();
                 if !in_note {
                     st.notes.push(vec![Block::Para(vec![Inline::Cite(n)])]);
@@ -142,6 +145,7 @@ pub fn citations_to_notes(doc: &mut Document, name: &dyn Fn(&str) -> Option<Stri
         notes: Vec::new(),
         seen: HashMap::new(),
         narrative: &narrative,
+        order: Vec::new(),
     };
     let mut f = |inl: &mut Vec<Inline>| renumber(inl, &mut st, false);
     for part in &mut doc.abstract_ {
@@ -161,6 +165,59 @@ pub fn citations_to_notes(doc: &mut Document, name: &dyn Fn(&str) -> Option<Stri
         }
     }
     doc.footnotes = notes;
+    in_note_order(doc, &st.order);
+}
+
+/// The citations renumbered in the order given (then any others), so the
+/// style renders them as the reader meets them: ibid. and short forms
+/// follow the notes, not the source's order.
+fn in_note_order(doc: &mut Document, order: &[usize]) {
+    let mut new_of = vec![usize::MAX; doc.citations.len()];
+    let mut sequence = Vec::with_capacity(doc.citations.len());
+    for n in order.iter().copied().chain(0..doc.citations.len()) {
+        if n < new_of.len() && new_of[n] == usize::MAX {
+            new_of[n] = sequence.len();
+            sequence.push(n);
+        }
+    }
+    if sequence.iter().enumerate().all(|(i, &n)| i == n) {
+        return;
+    }
+    let mut old: Vec<Option<crate::model::Citation>> = std::mem::take(&mut doc.citations)
+        .into_iter()
+        .map(Some)
+        .collect();
+    doc.citations = sequence.iter().filter_map(|&n| old[n].take()).collect();
+    let mut remap = |inl: &mut Vec<Inline>| remap_cites(inl, &new_of);
+    for part in &mut doc.abstract_ {
+        each_run(&mut part.blocks, &mut remap);
+    }
+    for s in &mut doc.sections {
+        each_run(&mut s.blocks, &mut remap);
+    }
+    for part in &mut doc.back_matter {
+        each_run(&mut part.blocks, &mut remap);
+    }
+    for note in &mut doc.footnotes {
+        each_run(note, &mut remap);
+    }
+}
+
+fn remap_cites(inl: &mut [Inline], new_of: &[usize]) {
+    for i in inl.iter_mut() {
+        match i {
+            Inline::Cite(n) => *n = new_of.get(*n).copied().unwrap_or(*n),
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strike(c)
+            | Inline::Sup(c)
+            | Inline::Sub(c)
+            | Inline::SmallCaps(c)
+            | Inline::Span { content: c, .. }
+            | Inline::Link { content: c, .. } => remap_cites(c, new_of),
+            _ => {}
+        }
+    }
 }
 
 /// Whether rendered content ends with a period.
