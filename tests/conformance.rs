@@ -10,10 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Documents that do not build yet, each with why. The test fails if one
 /// of them starts to build (take it out) or if any other fails.
-const KNOWN_FAILURES: &[(&str, &str)] = &[(
-    "jasa",
-    "its figure is a PDF (fig1.pdf); the site cannot show PDF images yet",
-)];
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 fn corpus() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");

@@ -39,6 +39,24 @@ pub fn inspect(full: &Path, src: &str, cache: &Cache) -> Result<(), String> {
             .map_err(|e| format!("image `{src}` cannot be read: {e}"))?;
         return check_svg(&bytes).map_err(|m| format!("image `{src}` {m}"));
     }
+    let is_pdf = full
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    if is_pdf {
+        // A vector figure as journals' templates have them: the PDF embeds
+        // it, the site shows its first page as SVG (made by Typst).
+        let bytes = cache
+            .read_file(full)
+            .map_err(|e| format!("image `{src}` cannot be read: {e}"))?;
+        return if bytes.starts_with(b"%PDF-") {
+            Ok(())
+        } else {
+            Err(format!(
+                "image `{src}` is not a PDF file (it does not start with %PDF-)"
+            ))
+        };
+    }
     match imagesize::size(full) {
         Ok(dim) => {
             let pixels = dim.width as u64 * dim.height as u64;
@@ -55,7 +73,7 @@ pub fn inspect(full: &Path, src: &str, cache: &Cache) -> Result<(), String> {
             Ok(())
         }
         Err(e) => Err(format!(
-            "image `{src}` is not a PNG, JPEG, GIF or WebP image galley can read ({e})"
+            "image `{src}` is not a PNG, JPEG, GIF, WebP, SVG or PDF image galley can read ({e})"
         )),
     }
 }

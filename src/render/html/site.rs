@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{article_bibtex, fingerprint, render_page, DataLink, PageInfo};
-use crate::diag::{Diagnostics, SourceMap};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::render::{Job, Naming, OutFile, Rendered, Renderer};
 
 /// The HTML site.
@@ -24,7 +24,7 @@ impl Renderer for Site {
         let mut files = Vec::new();
         let bib_file = format!("{}.bib", doc.slug);
         let data_files = data_files(job, &mut files);
-        let urls = linked_files(job, &mut files);
+        let urls = linked_files(job, &mut files)?;
         let info = PageInfo {
             pdf_file: job.pdf_link.map(str::to_string),
             bib_file: bib_file.clone(),
@@ -70,7 +70,10 @@ fn data_files(job: &Job, files: &mut Vec<OutFile>) -> Vec<DataLink> {
 
 /// Theme assets, figures and images: the files pages load, which may be
 /// renamed by their contents. Returns each one's site path → published path.
-fn linked_files(job: &Job, files: &mut Vec<OutFile>) -> BTreeMap<String, String> {
+fn linked_files(
+    job: &Job,
+    files: &mut Vec<OutFile>,
+) -> Result<BTreeMap<String, String>, Diagnostics> {
     let mut linked: BTreeMap<String, Vec<u8>> = job
         .assets
         .iter()
@@ -81,9 +84,21 @@ fn linked_files(job: &Job, files: &mut Vec<OutFile>) -> BTreeMap<String, String>
     }
     for (img, bytes) in job.images {
         let rel = img.strip_prefix("manuscript/").unwrap_or(img);
-        linked
-            .entry(rel.to_string())
-            .or_insert_with(|| bytes.clone());
+        // A PDF figure: the page shows the SVG of its first page (the PDF
+        // itself is not published: nothing links to it).
+        if !rel.to_ascii_lowercase().ends_with(".pdf") {
+            linked
+                .entry(rel.to_string())
+                .or_insert_with(|| bytes.clone());
+        } else {
+            let svg = crate::render::pdf::convert::pdf_to_svg(bytes, img).map_err(|e| {
+                Diagnostics::from(
+                    Diagnostic::error(format!("cannot draw the PDF figure for the site: {e}"))
+                        .in_file(img.as_str()),
+                )
+            })?;
+            linked.insert(format!("{rel}.svg"), svg.into_bytes());
+        }
     }
     let mut urls = BTreeMap::new();
     match job.naming {
@@ -100,7 +115,7 @@ fn linked_files(job: &Job, files: &mut Vec<OutFile>) -> BTreeMap<String, String>
             }
         }
     }
-    urls
+    Ok(urls)
 }
 
 /// A list of maps as CSV (nested values JSON-encoded); a single map as one

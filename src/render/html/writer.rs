@@ -42,6 +42,15 @@ impl<'d> HtmlWriter<'d> {
         self.urls.get(path).map_or(path, String::as_str)
     }
 
+    /// An image's address: a PDF figure's SVG stands in for it.
+    pub(super) fn image_url(&self, src: &str) -> String {
+        if src.to_ascii_lowercase().ends_with(".pdf") {
+            let svg = format!("{src}.svg");
+            return self.urls.get(&svg).cloned().unwrap_or(svg);
+        }
+        self.url(src).to_string()
+    }
+
     pub(super) fn inlines(&self, out: &mut String, inl: &[Inline]) {
         for i in inl {
             self.inline(out, i);
@@ -123,7 +132,7 @@ impl<'d> HtmlWriter<'d> {
                 let _ = write!(
                     out,
                     "<img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
-                    esc(self.url(src)),
+                    esc(&self.image_url(src)),
                     esc(alt)
                 );
             }
@@ -359,7 +368,7 @@ impl<'d> HtmlWriter<'d> {
                 let _ = write!(
                     out,
                     "<img src=\"{}\" alt=\"{}\">",
-                    esc(self.url(src)),
+                    esc(&self.image_url(src)),
                     esc(&f.alt)
                 );
             }

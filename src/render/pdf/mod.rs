@@ -3,6 +3,7 @@
 //! figures and images read and checked by galley), with embedded fonts and a
 //! fixed date, so the PDF is the same on every machine.
 
+pub mod convert;
 pub mod fonts;
 pub mod renderer;
 pub mod typeset;

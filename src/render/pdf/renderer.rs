@@ -169,11 +169,23 @@ pub fn world(
     let mut images = HashMap::new();
     for (img, bytes) in job.images {
         let src = img.strip_prefix("manuscript/").unwrap_or(img).to_string();
-        let vpath = format!("/images/{src}");
+        // A PDF figure goes in as the SVG Typst draws of it: Typst cannot
+        // embed a PDF in a PDF/UA or PDF/A file.
+        let (vpath, bytes) = if src.to_ascii_lowercase().ends_with(".pdf") {
+            let svg = super::convert::pdf_to_svg(bytes, img).map_err(|e| {
+                Diagnostics::from(
+                    Diagnostic::error(format!("cannot draw the PDF figure: {e}"))
+                        .in_file(img.as_str()),
+                )
+            })?;
+            (format!("/images/{src}.svg"), svg.into_bytes())
+        } else {
+            (format!("/images/{src}"), bytes.clone())
+        };
         images.insert(src, vpath.clone());
         files.push(InFile {
             vpath,
-            bytes: bytes.clone(),
+            bytes,
             origin: PathBuf::from(img),
         });
     }
