@@ -257,6 +257,7 @@ fn numbered_equations_and_their_cross_references() {
     assert!(html.contains("<a class=\"xref\" href=\"#eq-energy\">Equation 3</a>"));
     assert!(html.contains("<a class=\"xref\" href=\"#eq-tagged\">Equation A1</a>"));
     assert!(html.contains("<span class=\"eq-number\">(A1)</span>"));
+    assert!(html.contains("As LaTeX refers to it: (<a class=\"xref\" href=\"#eq-energy\">3</a>)."));
     assert!(html.contains("<span class=\"eq-number\">(4)</span>"));
     assert!(!html.contains("<span class=\"eq-number\">(5)</span>"));
     assert!(
@@ -361,6 +362,8 @@ fn pandoc_and_quarto_markdown() {
     assert!(html.contains("and “quotes” – dashes — and more…\nPrices of $5 and $10 are text."));
     assert!(html.contains("<dl>\n<dt>Term</dt>\n<dd>Its definition.</dd>\n</dl>"));
     assert!(html.contains("<li>☒ done</li>\n<li>☐ to do</li>"));
+    assert!(html.contains("<p>The limerick packs laughs anatomical<br>\n\u{a0}\u{a0}\u{a0}\u{a0}Into space that is quite economical.</p>"), "{html}");
+    assert!(html.contains("<ol type=\"a\">\n<li>first</li>\n<li>second</li>\n</ol>"));
     // An executable cell: shown as code, a reference to it a warning.
     assert!(html.contains(
         "<pre><code class=\"language-r\">#| label: fig-unrun\nplot(1:10)\n</code></pre>"

@@ -165,7 +165,11 @@ impl Assembler<'_> {
                 TitledBlocks {
                     title: title.clone(),
                     id: format!("summary-{}", slugify(title)),
-                    blocks: vec![Block::List { start: None, items }],
+                    blocks: vec![Block::List {
+                        start: None,
+                        items,
+                        letters: None,
+                    }],
                 }
             })
             .collect()

@@ -75,6 +75,9 @@ pub enum Block {
     List {
         start: Option<u64>,
         items: Vec<Vec<Block>>,
+        /// Letters instead of numbers (Pandoc's `a)`, `(A)`, `b.`): the
+        /// pattern, as Typst writes it (`a)`, `(A)`).
+        letters: Option<String>,
     },
     Quote(Vec<Block>),
     Code {

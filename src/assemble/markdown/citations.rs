@@ -353,6 +353,43 @@ pub(super) fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> 
                 continue;
             }
         }
+        if c == '\\' {
+            // `\eqref{eq:x}`, `\ref{sec:y}` as LaTeX writers put them in
+            // Pandoc Markdown: the cross-reference, `(1)` for an equation.
+            let cmd = ["eqref", "ref", "autoref", "cref", "Cref"]
+                .iter()
+                .find(|c| s[i + 1..].starts_with(&format!("{c}{{")));
+            if let Some(cmd) = cmd {
+                let open = i + 1 + cmd.len();
+                if let Some(close) = s[open..].find('}').map(|k| open + k) {
+                    let id = s[open + 1..close].trim();
+                    if !id.is_empty() && !id.contains(char::is_whitespace) {
+                        push_text(&mut out, &s[plain_start..i]);
+                        let x = sink.xref(id, run.source_span(i..close + 1));
+                        let number = match x {
+                            Inline::XRef(id) => Inline::XRefNumber(id),
+                            other => other,
+                        };
+                        match *cmd {
+                            "eqref" => {
+                                push_text(&mut out, "(");
+                                out.push(number);
+                                push_text(&mut out, ")");
+                            }
+                            // `\autoref`, `\cref`: the kind's word too.
+                            "autoref" | "cref" | "Cref" => out.push(match number {
+                                Inline::XRefNumber(id) => Inline::XRef(id),
+                                other => other,
+                            }),
+                            _ => out.push(number),
+                        }
+                        i = close + 1;
+                        plain_start = i;
+                        continue;
+                    }
+                }
+            }
+        }
         if (c == '^' || c == '~') && !s[i + 1..].starts_with(c) {
             // `x^2^`, `H~2~O`: Pandoc's superscript and subscript, with
             // no space inside.

@@ -178,6 +178,7 @@ pub fn parse(text: &str, sink: &mut dyn Sink, cache: &Cache) -> Vec<Block> {
         in_link: 0,
         depth: 0,
         div_stack: Vec::new(),
+        list_letters: None,
     };
     p.blocks(None)
 }
@@ -216,6 +217,8 @@ struct Reader<'a, 's> {
     depth: usize,
     /// The `depth` of each open fenced div's blocks.
     div_stack: Vec<usize>,
+    /// The letters of the next ordered list (`a)` lists), from its marker.
+    list_letters: Option<String>,
 }
 
 impl<'a, 's> Reader<'a, 's> {
@@ -250,6 +253,11 @@ impl<'a, 's> Reader<'a, 's> {
                         self.div_stack.pop();
                         return out;
                     }
+                    continue;
+                }
+                if let Some(pattern) = payload.strip_prefix("letters ") {
+                    self.pos = after;
+                    self.list_letters = Some(pattern.to_string());
                     continue;
                 }
                 if let Some(attrs) = payload.strip_prefix("div ") {
@@ -372,7 +380,16 @@ impl<'a, 's> Reader<'a, 's> {
                         _ => {}
                     }
                 }
-                Some(Block::List { start, items })
+                let letters = if start.is_some() {
+                    self.list_letters.take()
+                } else {
+                    None
+                };
+                Some(Block::List {
+                    start,
+                    items,
+                    letters,
+                })
             }
             Tag::FootnoteDefinition(label) => {
                 let blocks = self.blocks(Some(TagEnd::FootnoteDefinition));

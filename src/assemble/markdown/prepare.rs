@@ -93,6 +93,65 @@ fn div_fence(line: &str) -> Option<Option<&str>> {
     ok.then_some(Some(rest))
 }
 
+/// A letter list item (`a) `, `b. `, `(c) `, `A)  `): its indentation, the
+/// marker's length, the letter and the Typst pattern. Upper case letters
+/// with a period need two spaces after (`A.  `), as in Pandoc, so that
+/// "A. Smith" stays a sentence.
+fn letter_item(line: &str) -> Option<(usize, usize, char, String)> {
+    let lead = line.len() - line.trim_start().len();
+    let t = &line[lead..];
+    let (paren, rest) = match t.strip_prefix('(') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let c = rest.chars().next().filter(char::is_ascii_alphabetic)?;
+    let delim = rest[1..].chars().next()?;
+    let ok_delim = match (paren, delim) {
+        (true, ')') => true,
+        (false, ')' | '.') => true,
+        _ => false,
+    };
+    if !ok_delim {
+        return None;
+    }
+    let after = &rest[2..];
+    let spaces = after.len() - after.trim_start_matches(' ').len();
+    if spaces == 0 || after.trim().is_empty() {
+        return None;
+    }
+    if c.is_ascii_uppercase() && delim == '.' && spaces < 2 {
+        return None;
+    }
+    let letter = if c.is_ascii_uppercase() { 'A' } else { 'a' };
+    let pattern = match (paren, delim) {
+        (true, _) => format!("({letter})"),
+        (false, d) => format!("{letter}{d}"),
+    };
+    Some((lead, usize::from(paren) + 2, c, pattern))
+}
+
+/// Pandoc's line block at the start of `lines` (`| ` lines, none of them a
+/// table's delimiter row, not all ending in `|`): how many lines.
+fn line_block(lines: &[(usize, &str)]) -> Option<usize> {
+    let first = lines.first()?.1;
+    if !(first.trim_start().starts_with("| ") || first.trim() == "|") {
+        return None;
+    }
+    let n = lines
+        .iter()
+        .take_while(|(_, l)| l.trim_start().starts_with('|'))
+        .count();
+    let block = &lines[..n];
+    let delimiter = block.iter().any(|(_, l)| {
+        let t = l.trim();
+        t.contains('-') && t.chars().all(|c| "|-: ".contains(c))
+    });
+    let all_closed = block
+        .iter()
+        .all(|(_, l)| l.trim_end().ends_with('|') && l.trim() != "|");
+    (!delimiter && !all_closed).then_some(n)
+}
+
 fn is_table_row(line: &str) -> bool {
     let t = line.trim();
     t.starts_with('|') || (t.contains('|') && t.contains("---"))
@@ -176,6 +235,8 @@ pub fn prepare(src: &str) -> Prepared {
     let mut fence: Option<(char, usize)> = None;
     let mut divs = 0usize;
     let mut copied = 0usize;
+    let mut line_block_end = 0usize;
+    let mut in_letters = false;
     for (i, &(at, line)) in lines.iter().enumerate() {
         let body = line.trim_end_matches(['\n', '\r']);
         let end = at + body.len();
@@ -187,6 +248,54 @@ pub fn prepare(src: &str) -> Prepared {
         }
         if let Some((c, n, _)) = code_fence(line) {
             fence = Some((c, n));
+            continue;
+        }
+        if i < line_block_end {
+            // A line of a line block: its `| ` out, a hard break after it
+            // (but the last), its leading spaces kept as no-break spaces.
+            b.copy(copied..at);
+            let lead = body.len() - body.trim_start().len();
+            let after_bar = &body[lead + 1..];
+            let kept = after_bar.strip_prefix(' ').unwrap_or(after_bar);
+            let spaces = kept.len() - kept.trim_start_matches(' ').len();
+            let text = format!(
+                "{}{}{}",
+                "\u{a0}".repeat(spaces),
+                &kept[spaces..],
+                if i + 1 < line_block_end { "\\" } else { "" }
+            );
+            b.replace(at..end, &text);
+            copied = end;
+            continue;
+        }
+        // `a)` lists: numbered for the parser, their letters in a marker.
+        if let Some((lead, len, c, pattern)) = letter_item(body) {
+            let prev_blank = i == 0 || lines[i - 1].1.trim().is_empty();
+            let prev_item = i > 0 && letter_item(lines[i - 1].1).is_some();
+            let number = (c.to_ascii_lowercase() as u8 - b'a' + 1) as usize;
+            if prev_blank || prev_item || in_letters {
+                b.copy(copied..at);
+                if !in_letters {
+                    b.replace(at..at, &format!("{MARKER_PREFIX}letters {pattern}-->\n"));
+                }
+                in_letters = true;
+                b.copy(at..at + lead);
+                let delim = if pattern.ends_with('.') { "." } else { ")" };
+                b.replace(at + lead..at + lead + len, &format!("{number}{delim}"));
+                copied = at + lead + len;
+                continue;
+            }
+        } else if in_letters && !body.trim().is_empty() && !body.starts_with([' ', '\t']) {
+            in_letters = false;
+        }
+        if let Some(n) = line_block(&lines[i..]) {
+            line_block_end = i + n;
+            b.copy(copied..at);
+            let lead = body.len() - body.trim_start().len();
+            let after_bar = &body[lead + 1..];
+            let kept = after_bar.strip_prefix(' ').unwrap_or(after_bar);
+            b.replace(at..end, &format!("{kept}{}", if n > 1 { "\\" } else { "" }));
+            copied = end;
             continue;
         }
         let edit = match div_fence(body) {
@@ -260,6 +369,34 @@ mod tests {
         assert_eq!(prepare(":::\n").text, ":::\n");
         let code = "```\n::: {.x}\n```\n";
         assert_eq!(prepare(code).text, code);
+    }
+
+    #[test]
+    fn letter_lists() {
+        let p = prepare("Intro.\n\na) first\nb) second\n\nA. Smith wrote.\n");
+        assert!(
+            p.text
+                .contains("<!--galley:letters a)-->\n1) first\n2) second"),
+            "{:?}",
+            p.text
+        );
+        assert!(
+            p.text.contains("A. Smith wrote."),
+            "a name stays a sentence"
+        );
+        let at = p.text.find("second").unwrap();
+        assert_eq!(p.original(at), "Intro.\n\na) first\nb) ".len());
+        assert!(prepare("(c) third\n")
+            .text
+            .contains("letters (a)-->\n3) third"));
+    }
+
+    #[test]
+    fn line_blocks() {
+        let src = "| The limerick packs laughs anatomical\n|    Into space that is quite economical.\n\n| a | b |\n|---|---|\n";
+        let p = prepare(src);
+        assert!(p.text.starts_with("The limerick packs laughs anatomical\\\n\u{a0}\u{a0}\u{a0}Into space that is quite economical.\n"), "{:?}", p.text);
+        assert!(p.text.contains("| a | b |\n|---|---|"), "a table stays");
     }
 
     #[test]

@@ -252,11 +252,22 @@ impl<'d> HtmlWriter<'d> {
                 out.push_str("</p>\n");
             }
             Block::Plain(i) => self.inlines(out, i),
-            Block::List { start, items } => {
+            Block::List {
+                start,
+                items,
+                letters,
+            } => {
+                let kind = match letters.as_deref() {
+                    Some(l) if l.contains('A') => " type=\"A\"",
+                    Some(_) => " type=\"a\"",
+                    None => "",
+                };
                 match start {
-                    Some(1) => out.push_str("<ol>\n"),
+                    Some(1) => {
+                        let _ = writeln!(out, "<ol{kind}>");
+                    }
                     Some(s) => {
-                        let _ = writeln!(out, "<ol start=\"{s}\">");
+                        let _ = writeln!(out, "<ol{kind} start=\"{s}\">");
                     }
                     None => out.push_str("<ul>\n"),
                 }

@@ -177,12 +177,19 @@ impl TypstWriter<'_> {
                 let _ = write!(out, ") <{}>", label(&h.id));
             }
             Block::Para(i) | Block::Plain(i) => self.inlines(out, i),
-            Block::List { start, items } => {
-                match start {
-                    Some(s) => {
+            Block::List {
+                start,
+                items,
+                letters,
+            } => {
+                match (start, letters) {
+                    (Some(s), Some(l)) => {
+                        let _ = write!(out, "#enum(numbering: {}, start: {s}", string(l));
+                    }
+                    (Some(s), None) => {
                         let _ = write!(out, "#enum(start: {s}");
                     }
-                    None => out.push_str("#list("),
+                    (None, _) => out.push_str("#list("),
                 }
                 for (k, item) in items.iter().enumerate() {
                     if k > 0 || start.is_some() {
