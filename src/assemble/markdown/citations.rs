@@ -331,6 +331,48 @@ fn narrative(
     1 + n + used
 }
 
+/// `\eqref{eq:x}`, `\ref{sec:y}` at `i`, as LaTeX writers put them in
+/// Pandoc Markdown: the cross-reference (`(1)` for an equation, the kind's
+/// word with `\autoref` and `\cref`) appended to `out` after the text
+/// since `plain_start`; the bytes it took.
+fn latex_ref(
+    run: &TextRun,
+    sink: &mut dyn Sink,
+    out: &mut Vec<Inline>,
+    plain_start: usize,
+    i: usize,
+) -> Option<usize> {
+    let s = run.text.as_str();
+    let cmd = ["eqref", "ref", "autoref", "cref", "Cref"]
+        .into_iter()
+        .find(|c| s[i + 1..].starts_with(&format!("{c}{{")))?;
+    let open = i + 1 + cmd.len();
+    let close = s[open..].find('}').map(|k| open + k)?;
+    let id = s[open + 1..close].trim();
+    if id.is_empty() || id.contains(char::is_whitespace) {
+        return None;
+    }
+    push_text(out, &s[plain_start..i]);
+    let x = sink.xref(id, run.source_span(i..close + 1));
+    let number = match x {
+        Inline::XRef(id) => Inline::XRefNumber(id),
+        other => other,
+    };
+    match cmd {
+        "eqref" => {
+            push_text(out, "(");
+            out.push(number);
+            push_text(out, ")");
+        }
+        "autoref" | "cref" | "Cref" => out.push(match number {
+            Inline::XRefNumber(id) => Inline::XRef(id),
+            other => other,
+        }),
+        _ => out.push(number),
+    }
+    Some(close + 1 - i)
+}
+
 pub(super) fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> {
     let s = run.text.as_str();
     let mut out = Vec::new();
@@ -354,40 +396,10 @@ pub(super) fn scan_citations(run: &TextRun, sink: &mut dyn Sink) -> Vec<Inline> 
             }
         }
         if c == '\\' {
-            // `\eqref{eq:x}`, `\ref{sec:y}` as LaTeX writers put them in
-            // Pandoc Markdown: the cross-reference, `(1)` for an equation.
-            let cmd = ["eqref", "ref", "autoref", "cref", "Cref"]
-                .iter()
-                .find(|c| s[i + 1..].starts_with(&format!("{c}{{")));
-            if let Some(cmd) = cmd {
-                let open = i + 1 + cmd.len();
-                if let Some(close) = s[open..].find('}').map(|k| open + k) {
-                    let id = s[open + 1..close].trim();
-                    if !id.is_empty() && !id.contains(char::is_whitespace) {
-                        push_text(&mut out, &s[plain_start..i]);
-                        let x = sink.xref(id, run.source_span(i..close + 1));
-                        let number = match x {
-                            Inline::XRef(id) => Inline::XRefNumber(id),
-                            other => other,
-                        };
-                        match *cmd {
-                            "eqref" => {
-                                push_text(&mut out, "(");
-                                out.push(number);
-                                push_text(&mut out, ")");
-                            }
-                            // `\autoref`, `\cref`: the kind's word too.
-                            "autoref" | "cref" | "Cref" => out.push(match number {
-                                Inline::XRefNumber(id) => Inline::XRef(id),
-                                other => other,
-                            }),
-                            _ => out.push(number),
-                        }
-                        i = close + 1;
-                        plain_start = i;
-                        continue;
-                    }
-                }
+            if let Some(used) = latex_ref(run, sink, &mut out, plain_start, i) {
+                i += used;
+                plain_start = i;
+                continue;
             }
         }
         if (c == '^' || c == '~') && !s[i + 1..].starts_with(c) {

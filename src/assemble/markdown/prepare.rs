@@ -106,11 +106,7 @@ fn letter_item(line: &str) -> Option<(usize, usize, char, String)> {
     };
     let c = rest.chars().next().filter(char::is_ascii_alphabetic)?;
     let delim = rest[1..].chars().next()?;
-    let ok_delim = match (paren, delim) {
-        (true, ')') => true,
-        (false, ')' | '.') => true,
-        _ => false,
-    };
+    let ok_delim = matches!((paren, delim), (true, ')') | (false, ')' | '.'));
     if !ok_delim {
         return None;
     }
@@ -211,6 +207,126 @@ pub fn top_heading_level<'t>(texts: impl Iterator<Item = &'t str>) -> u8 {
     }
 }
 
+/// The pass over the lines: the output being built and what is open.
+struct Pass<'t> {
+    lines: Vec<(usize, &'t str)>,
+    b: Builder<'t>,
+    /// How far the source has been copied or rewritten.
+    copied: usize,
+    divs: usize,
+    /// The line after the current line block.
+    line_block_end: usize,
+    in_letters: bool,
+}
+
+impl Pass<'_> {
+    fn blank(&self, i: usize) -> bool {
+        self.lines.get(i).is_none_or(|(_, l)| l.trim().is_empty())
+    }
+
+    fn row(&self, i: Option<usize>) -> bool {
+        i.and_then(|i| self.lines.get(i))
+            .is_some_and(|(_, l)| is_table_row(l))
+    }
+
+    /// Replace `orig` (a range of the source) with `with`.
+    fn edit(&mut self, orig: Range<usize>, with: &str) {
+        self.b.copy(self.copied..orig.start);
+        self.b.replace(orig.clone(), with);
+        self.copied = orig.end;
+    }
+
+    /// A line of a line block: its `| ` out, a hard break after it (but
+    /// the last), its leading spaces kept as no-break spaces.
+    fn line_block_line(&mut self, i: usize, at: usize, body: &str) -> bool {
+        let first = i >= self.line_block_end;
+        if first {
+            match line_block(&self.lines[i..]) {
+                Some(n) => self.line_block_end = i + n,
+                None => return false,
+            }
+        }
+        let lead = body.len() - body.trim_start().len();
+        let after_bar = &body[lead + 1..];
+        let kept = after_bar.strip_prefix(' ').unwrap_or(after_bar);
+        let spaces = kept.len() - kept.trim_start_matches(' ').len();
+        let brk = if i + 1 < self.line_block_end {
+            "\\"
+        } else {
+            ""
+        };
+        let text = format!("{}{}{brk}", "\u{a0}".repeat(spaces), &kept[spaces..]);
+        self.edit(at..at + body.len(), &text);
+        true
+    }
+
+    /// `a)` lists: numbered for the parser, their letters in a marker
+    /// before the first item.
+    fn letter_line(&mut self, i: usize, at: usize, body: &str) -> bool {
+        let Some((lead, len, c, pattern)) = letter_item(body) else {
+            if self.in_letters && !body.trim().is_empty() && !body.starts_with([' ', '\t']) {
+                self.in_letters = false;
+            }
+            return false;
+        };
+        let prev_blank = i == 0 || self.lines[i - 1].1.trim().is_empty();
+        let prev_item = i > 0 && letter_item(self.lines[i - 1].1).is_some();
+        if !(prev_blank || prev_item || self.in_letters) {
+            return false;
+        }
+        if !self.in_letters {
+            self.edit(at..at, &format!("{MARKER_PREFIX}letters {pattern}-->\n"));
+        }
+        self.in_letters = true;
+        let number = (c.to_ascii_lowercase() as u8 - b'a' + 1) as usize;
+        let delim = if pattern.ends_with('.') { "." } else { ")" };
+        self.edit(at + lead..at + lead + len, &format!("{number}{delim}"));
+        true
+    }
+
+    /// A div's fence: a marker in its place.
+    fn div_line(&mut self, at: usize, body: &str) -> bool {
+        let with = match div_fence(body) {
+            Some(Some(attrs)) => {
+                self.divs += 1;
+                format!(
+                    "{MARKER_PREFIX}div {}-->",
+                    crate::assemble::template::escape_marker(attrs)
+                )
+            }
+            Some(None) if self.divs > 0 => {
+                self.divs -= 1;
+                format!("{MARKER_PREFIX}/div-->")
+            }
+            _ => return false,
+        };
+        let lead = body.len() - body.trim_start().len();
+        self.edit(at + lead..at + body.len(), &with);
+        true
+    }
+
+    /// A caption next to a pipe table (one blank line between at most).
+    fn caption_line(&mut self, i: usize, at: usize, body: &str) {
+        let Some(prefix) = caption_prefix(body) else {
+            return;
+        };
+        let before = self.row(i.checked_sub(1))
+            || (self.blank(i.wrapping_sub(1)) && self.row(i.checked_sub(2)));
+        let after = self.row(Some(i + 1)) || (self.blank(i + 1) && self.row(Some(i + 2)));
+        if !(before || after) {
+            return;
+        }
+        // Right after the table's last row: a blank line first, or it would
+        // be read as one more row; right before its first, one after.
+        let glue = if self.row(i.checked_sub(1)) { "\n" } else { "" };
+        self.edit(at..at + prefix, &format!("{glue}{CAPTION}"));
+        if self.row(Some(i + 1)) {
+            let end = at + body.len();
+            self.edit(end..end, "\n");
+        }
+    }
+}
+
 pub fn prepare(src: &str) -> Prepared {
     let lines: Vec<(usize, &str)> = {
         let mut at = 0;
@@ -222,24 +338,21 @@ pub fn prepare(src: &str) -> Prepared {
             })
             .collect()
     };
-    let mut b = Builder {
-        src,
-        out: String::with_capacity(src.len() + 64),
-        pieces: Vec::new(),
-    };
-    let blank = |i: usize| lines.get(i).is_none_or(|(_, l)| l.trim().is_empty());
-    let row = |i: Option<usize>| {
-        i.and_then(|i| lines.get(i))
-            .is_some_and(|(_, l)| is_table_row(l))
+    let mut p = Pass {
+        lines: lines.clone(),
+        b: Builder {
+            src,
+            out: String::with_capacity(src.len() + 64),
+            pieces: Vec::new(),
+        },
+        copied: 0,
+        divs: 0,
+        line_block_end: 0,
+        in_letters: false,
     };
     let mut fence: Option<(char, usize)> = None;
-    let mut divs = 0usize;
-    let mut copied = 0usize;
-    let mut line_block_end = 0usize;
-    let mut in_letters = false;
     for (i, &(at, line)) in lines.iter().enumerate() {
         let body = line.trim_end_matches(['\n', '\r']);
-        let end = at + body.len();
         if let Some((c, n)) = fence {
             if code_fence(line).is_some_and(|(c2, n2, bare)| c2 == c && n2 >= n && bare) {
                 fence = None;
@@ -250,97 +363,14 @@ pub fn prepare(src: &str) -> Prepared {
             fence = Some((c, n));
             continue;
         }
-        if i < line_block_end {
-            // A line of a line block: its `| ` out, a hard break after it
-            // (but the last), its leading spaces kept as no-break spaces.
-            b.copy(copied..at);
-            let lead = body.len() - body.trim_start().len();
-            let after_bar = &body[lead + 1..];
-            let kept = after_bar.strip_prefix(' ').unwrap_or(after_bar);
-            let spaces = kept.len() - kept.trim_start_matches(' ').len();
-            let text = format!(
-                "{}{}{}",
-                "\u{a0}".repeat(spaces),
-                &kept[spaces..],
-                if i + 1 < line_block_end { "\\" } else { "" }
-            );
-            b.replace(at..end, &text);
-            copied = end;
-            continue;
-        }
-        // `a)` lists: numbered for the parser, their letters in a marker.
-        if let Some((lead, len, c, pattern)) = letter_item(body) {
-            let prev_blank = i == 0 || lines[i - 1].1.trim().is_empty();
-            let prev_item = i > 0 && letter_item(lines[i - 1].1).is_some();
-            let number = (c.to_ascii_lowercase() as u8 - b'a' + 1) as usize;
-            if prev_blank || prev_item || in_letters {
-                b.copy(copied..at);
-                if !in_letters {
-                    b.replace(at..at, &format!("{MARKER_PREFIX}letters {pattern}-->\n"));
-                }
-                in_letters = true;
-                b.copy(at..at + lead);
-                let delim = if pattern.ends_with('.') { "." } else { ")" };
-                b.replace(at + lead..at + lead + len, &format!("{number}{delim}"));
-                copied = at + lead + len;
-                continue;
-            }
-        } else if in_letters && !body.trim().is_empty() && !body.starts_with([' ', '\t']) {
-            in_letters = false;
-        }
-        if let Some(n) = line_block(&lines[i..]) {
-            line_block_end = i + n;
-            b.copy(copied..at);
-            let lead = body.len() - body.trim_start().len();
-            let after_bar = &body[lead + 1..];
-            let kept = after_bar.strip_prefix(' ').unwrap_or(after_bar);
-            b.replace(at..end, &format!("{kept}{}", if n > 1 { "\\" } else { "" }));
-            copied = end;
-            continue;
-        }
-        let edit = match div_fence(body) {
-            Some(Some(attrs)) => {
-                divs += 1;
-                Some(format!(
-                    "{MARKER_PREFIX}div {}-->",
-                    crate::assemble::template::escape_marker(attrs)
-                ))
-            }
-            Some(None) if divs > 0 => {
-                divs -= 1;
-                Some(format!("{MARKER_PREFIX}/div-->"))
-            }
-            _ => None,
-        };
-        if let Some(with) = edit {
-            b.copy(copied..at);
-            let lead = body.len() - body.trim_start().len();
-            b.copy(at..at + lead);
-            b.replace(at + lead..end, &with);
-            copied = end;
-            continue;
-        }
-        // A caption next to a pipe table (one blank line between at most).
-        if let Some(prefix) = caption_prefix(body) {
-            let before =
-                row(i.checked_sub(1)) || (blank(i.wrapping_sub(1)) && row(i.checked_sub(2)));
-            let after = row(Some(i + 1)) || (blank(i + 1) && row(Some(i + 2)));
-            if before || after {
-                b.copy(copied..at);
-                // Right after the table's last row: a blank line first, or
-                // it would be read as one more row.
-                let glue = if row(i.checked_sub(1)) { "\n" } else { "" };
-                b.replace(at..at + prefix, &format!("{glue}{CAPTION}"));
-                copied = at + prefix;
-                if row(Some(i + 1)) {
-                    b.copy(copied..end);
-                    b.replace(end..end, "\n");
-                    copied = end;
-                }
-            }
+        let done =
+            p.line_block_line(i, at, body) || p.letter_line(i, at, body) || p.div_line(at, body);
+        if !done {
+            p.caption_line(i, at, body);
         }
     }
-    b.copy(copied..src.len());
+    let mut b = p.b;
+    b.copy(p.copied..src.len());
     Prepared {
         text: b.out,
         pieces: b.pieces,
