@@ -364,6 +364,11 @@ fn pandoc_and_quarto_markdown() {
     assert!(html.contains("<li>☒ done</li>\n<li>☐ to do</li>"));
     assert!(html.contains("<p>The limerick packs laughs anatomical<br>\n\u{a0}\u{a0}\u{a0}\u{a0}Into space that is quite economical.</p>"), "{html}");
     assert!(html.contains("<ol type=\"a\">\n<li>first</li>\n<li>second</li>\n</ol>"));
+    // `references:` in manuscript.yaml is a bibliography.
+    assert!(html.contains("href=\"#ref-feder2014\""));
+    assert!(html.contains(
+        "Efficacy of intravenous ketamine for treatment of chronic posttraumatic stress disorder"
+    ));
     // An executable cell: shown as code, a reference to it a warning.
     assert!(html.contains(
         "<pre><code class=\"language-r\">#| label: fig-unrun\nplot(1:10)\n</code></pre>"

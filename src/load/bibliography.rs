@@ -92,8 +92,32 @@ pub fn load(project: &Project, style: &IndependentStyle) -> Result<Bibliography,
         index: HashMap::new(),
         origins: Vec::new(),
     };
-    for file in &project.bibliography {
-        match parse_file(file, &project.cache) {
+    // Pandoc's `references:` in manuscript.yaml: a bibliography file of
+    // its own, read as CSL-YAML.
+    let manifest_refs = project.meta.references.as_ref().map(|refs| {
+        let manifest = Path::new(crate::load::files::MANIFEST);
+        let text = project.sources.get(manifest).unwrap_or("").to_string();
+        let items = crate::load::yaml::yaml_to_json(refs.clone());
+        (
+            TextFile {
+                path: manifest.to_path_buf(),
+                text,
+            },
+            items,
+        )
+    });
+    let files: Vec<(&TextFile, Option<&Value>)> = project
+        .bibliography
+        .iter()
+        .map(|f| (f, None))
+        .chain(manifest_refs.iter().map(|(f, v)| (f, Some(v))))
+        .collect();
+    for (file, items) in files {
+        let parsed = match items {
+            Some(items) => csl_json::items(items, file),
+            None => parse_file(file, &project.cache),
+        };
+        match parsed {
             Ok(entries) => {
                 let spans = key_spans(&file.text, &file.path);
                 for mut entry in entries {

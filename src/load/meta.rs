@@ -238,6 +238,10 @@ pub struct Meta {
     /// or, as Pandoc has it, a warning and the key shown with a `?`.
     #[serde(default)]
     pub missing_citations: MissingCitations,
+    /// Pandoc's `references:`: CSL items written in manuscript.yaml, a
+    /// bibliography beside the files of bibliography/.
+    #[serde(default)]
+    pub references: Option<serde_yaml::Value>,
 }
 
 impl Meta {
