@@ -364,6 +364,12 @@ fn pandoc_and_quarto_markdown() {
     assert!(html.contains("<li>☒ done</li>\n<li>☐ to do</li>"));
     assert!(html.contains("<p>The limerick packs laughs anatomical<br>\n\u{a0}\u{a0}\u{a0}\u{a0}Into space that is quite economical.</p>"), "{html}");
     assert!(html.contains("<ol type=\"a\">\n<li>first</li>\n<li>second</li>\n</ol>"));
+    // A grid table, captioned.
+    assert!(html.contains("<span class=\"label\">Table 2</span><span class=\"secsep\" aria-hidden=\"true\"> | </span>A grid table</figcaption>"), "{html}");
+    assert!(
+        html.contains("<tr><td>Feder 2014</td><td class=\"align-right\">1</td></tr>"),
+        "{html}"
+    );
     // `references:` in manuscript.yaml is a bibliography.
     assert!(html.contains("href=\"#ref-feder2014\""));
     assert!(html.contains(

@@ -18,6 +18,7 @@ mod citations;
 mod inline;
 mod pandoc;
 pub mod prepare;
+mod syntax;
 
 pub use citations::is_xref_id;
 use citations::*;

@@ -9,6 +9,8 @@ use std::ops::Range;
 
 use crate::assemble::template::MARKER_PREFIX;
 
+use super::syntax::*;
+
 /// Starts a table caption's paragraph in the prepared text.
 pub const CAPTION: char = '\u{E00D}';
 
@@ -66,104 +68,6 @@ impl Builder<'_> {
     }
 }
 
-/// A fence opening or closing a code block.
-fn code_fence(line: &str) -> Option<(char, usize, bool)> {
-    let t = line.trim_start();
-    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = t.chars().take_while(|x| *x == c).count();
-    (n >= 3).then(|| (c, n, t[n..].trim().is_empty()))
-}
-
-/// A div fence: `Some(Some(attrs))` opens (`::: {#id .class}`, `:::
-/// note`), `Some(None)` closes (`:::`).
-fn div_fence(line: &str) -> Option<Option<&str>> {
-    let t = line.trim();
-    let colons = t.chars().take_while(|c| *c == ':').count();
-    if colons < 3 {
-        return None;
-    }
-    let rest = t[colons..].trim().trim_end_matches(':').trim();
-    if rest.is_empty() {
-        return Some(None);
-    }
-    let ok = (rest.starts_with('{') && rest.ends_with('}'))
-        || rest
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-_".contains(c));
-    ok.then_some(Some(rest))
-}
-
-/// A letter list item (`a) `, `b. `, `(c) `, `A)  `): its indentation, the
-/// marker's length, the letter and the Typst pattern. Upper case letters
-/// with a period need two spaces after (`A.  `), as in Pandoc, so that
-/// "A. Smith" stays a sentence.
-fn letter_item(line: &str) -> Option<(usize, usize, char, String)> {
-    let lead = line.len() - line.trim_start().len();
-    let t = &line[lead..];
-    let (paren, rest) = match t.strip_prefix('(') {
-        Some(r) => (true, r),
-        None => (false, t),
-    };
-    let c = rest.chars().next().filter(char::is_ascii_alphabetic)?;
-    let delim = rest[1..].chars().next()?;
-    let ok_delim = matches!((paren, delim), (true, ')') | (false, ')' | '.'));
-    if !ok_delim {
-        return None;
-    }
-    let after = &rest[2..];
-    let spaces = after.len() - after.trim_start_matches(' ').len();
-    if spaces == 0 || after.trim().is_empty() {
-        return None;
-    }
-    if c.is_ascii_uppercase() && delim == '.' && spaces < 2 {
-        return None;
-    }
-    let letter = if c.is_ascii_uppercase() { 'A' } else { 'a' };
-    let pattern = match (paren, delim) {
-        (true, _) => format!("({letter})"),
-        (false, d) => format!("{letter}{d}"),
-    };
-    Some((lead, usize::from(paren) + 2, c, pattern))
-}
-
-/// Pandoc's line block at the start of `lines` (`| ` lines, none of them a
-/// table's delimiter row, not all ending in `|`): how many lines.
-fn line_block(lines: &[(usize, &str)]) -> Option<usize> {
-    let first = lines.first()?.1;
-    if !(first.trim_start().starts_with("| ") || first.trim() == "|") {
-        return None;
-    }
-    let n = lines
-        .iter()
-        .take_while(|(_, l)| l.trim_start().starts_with('|'))
-        .count();
-    let block = &lines[..n];
-    let delimiter = block.iter().any(|(_, l)| {
-        let t = l.trim();
-        t.contains('-') && t.chars().all(|c| "|-: ".contains(c))
-    });
-    let all_closed = block
-        .iter()
-        .all(|(_, l)| l.trim_end().ends_with('|') && l.trim() != "|");
-    (!delimiter && !all_closed).then_some(n)
-}
-
-fn is_table_row(line: &str) -> bool {
-    let t = line.trim();
-    t.starts_with('|') || (t.contains('|') && t.contains("---"))
-}
-
-/// A table caption line's prefix length (`: ` or `Table: `).
-fn caption_prefix(line: &str) -> Option<usize> {
-    let lead = line.len() - line.trim_start().len();
-    let t = &line[lead..];
-    if t.starts_with(": ") {
-        return Some(lead + 2);
-    }
-    let lower = t.get(..7).map(str::to_ascii_lowercase);
-    (lower.as_deref() == Some("table: ")).then_some(lead + 7)
-}
-
 /// The highest level (smallest number) of the headings in `texts`, outside
 /// code: a document written from `##` down (Quarto's, whose title is the
 /// `#`) has its headings moved up by one less than this, so the PDF's first
@@ -217,6 +121,8 @@ struct Pass<'t> {
     /// The line after the current line block.
     line_block_end: usize,
     in_letters: bool,
+    /// Lines already rewritten (a grid table's).
+    skip_until: usize,
 }
 
 impl Pass<'_> {
@@ -281,6 +187,21 @@ impl Pass<'_> {
         let number = (c.to_ascii_lowercase() as u8 - b'a' + 1) as usize;
         let delim = if pattern.ends_with('.') { "." } else { ")" };
         self.edit(at + lead..at + lead + len, &format!("{number}{delim}"));
+        true
+    }
+
+    /// A grid table: the pipe table it is, in its place.
+    fn grid_line(&mut self, i: usize, at: usize) -> bool {
+        if i < self.skip_until {
+            return true;
+        }
+        let Some((table, n)) = grid_table(&self.lines[i..]) else {
+            return false;
+        };
+        let (last_at, last) = self.lines[i + n - 1];
+        let end = last_at + last.trim_end_matches(['\n', '\r']).len();
+        self.edit(at..end, &table);
+        self.skip_until = i + n;
         true
     }
 
@@ -349,6 +270,7 @@ pub fn prepare(src: &str) -> Prepared {
         divs: 0,
         line_block_end: 0,
         in_letters: false,
+        skip_until: 0,
     };
     let mut fence: Option<(char, usize)> = None;
     for (i, &(at, line)) in lines.iter().enumerate() {
@@ -363,8 +285,10 @@ pub fn prepare(src: &str) -> Prepared {
             fence = Some((c, n));
             continue;
         }
-        let done =
-            p.line_block_line(i, at, body) || p.letter_line(i, at, body) || p.div_line(at, body);
+        let done = p.grid_line(i, at)
+            || p.line_block_line(i, at, body)
+            || p.letter_line(i, at, body)
+            || p.div_line(at, body);
         if !done {
             p.caption_line(i, at, body);
         }
@@ -419,6 +343,19 @@ mod tests {
         assert!(prepare("(c) third\n")
             .text
             .contains("letters (a)-->\n3) third"));
+    }
+
+    #[test]
+    fn grid_tables() {
+        let src = "+---------+---------+\n| Fruit   | Price   |\n+=========+========:+\n| Bananas | $1.34   |\n| and all | each    |\n+---------+---------+\n| Oranges | $2.10   |\n+---------+---------+\n\nAfter.\n";
+        let p = prepare(src);
+        assert!(
+            p.text.starts_with("| Fruit | Price |\n|---|---:|\n| Bananas and all | $1.34 each |\n| Oranges | $2.10 |\n\nAfter."),
+            "{:?}",
+            p.text
+        );
+        let at = p.text.find("After").unwrap();
+        assert_eq!(p.original(at), src.find("After").unwrap());
     }
 
     #[test]

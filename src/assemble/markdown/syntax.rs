@@ -1,0 +1,210 @@
+//! Line-level recognizers of Pandoc's block syntax, for `prepare`:
+//! fences, div fences, grid and pipe tables, captions, line blocks and
+//! letter lists.
+
+/// A fence opening or closing a code block.
+pub(super) fn code_fence(line: &str) -> Option<(char, usize, bool)> {
+    let t = line.trim_start();
+    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = t.chars().take_while(|x| *x == c).count();
+    (n >= 3).then(|| (c, n, t[n..].trim().is_empty()))
+}
+
+/// A div fence: `Some(Some(attrs))` opens (`::: {#id .class}`, `:::
+/// note`), `Some(None)` closes (`:::`).
+pub(super) fn div_fence(line: &str) -> Option<Option<&str>> {
+    let t = line.trim();
+    let colons = t.chars().take_while(|c| *c == ':').count();
+    if colons < 3 {
+        return None;
+    }
+    let rest = t[colons..].trim().trim_end_matches(':').trim();
+    if rest.is_empty() {
+        return Some(None);
+    }
+    let ok = (rest.starts_with('{') && rest.ends_with('}'))
+        || rest
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_".contains(c));
+    ok.then_some(Some(rest))
+}
+
+/// Whether a line is a grid table's border (`+---+---+`, `+===+`,
+/// `+:--+--:+`).
+pub(super) fn grid_border(line: &str) -> bool {
+    let t = line.trim();
+    t.len() >= 3
+        && t.starts_with('+')
+        && t.ends_with('+')
+        && t.contains(['-', '='])
+        && t.chars().all(|c| "+-=: ".contains(c))
+}
+
+/// Pandoc's grid table at the start of `lines`, as a pipe table the
+/// parser reads (a cell's lines joined by spaces), and how many lines it
+/// took.
+pub(super) fn grid_table(lines: &[(usize, &str)]) -> Option<(String, usize)> {
+    let first = lines.first()?.1.trim();
+    if !grid_border(first) {
+        return None;
+    }
+    let n = lines
+        .iter()
+        .take_while(|(_, l)| {
+            let t = l.trim();
+            grid_border(t) || (t.starts_with('|') && t.ends_with('|'))
+        })
+        .count();
+    if n < 3 || !grid_border(lines[n - 1].1) {
+        return None;
+    }
+    // Column boundaries: the `+`s of the first border.
+    let border = lines[0].1.trim_end();
+    let cuts: Vec<usize> = border
+        .char_indices()
+        .filter(|(_, c)| *c == '+')
+        .map(|(i, _)| i)
+        .collect();
+    if cuts.len() < 2 {
+        return None;
+    }
+    let cols = cuts.len() - 1;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = vec![String::new(); cols];
+    let mut header_rows = 0;
+    let mut aligns: Vec<&str> = vec!["---"; cols];
+    for (k, (_, line)) in lines[..n].iter().enumerate().skip(1) {
+        let line = line.trim_end();
+        if grid_border(line) {
+            if current.iter().any(|c| !c.is_empty()) {
+                rows.push(std::mem::take(&mut current));
+                current = vec![String::new(); cols];
+            }
+            if line.contains('=') {
+                header_rows = rows.len();
+            }
+            if line.contains(':') || k == 1 {
+                for (c, w) in cuts.windows(2).enumerate() {
+                    let seg = line.get(w[0] + 1..w[1]).unwrap_or("");
+                    aligns[c] = match (seg.starts_with(':'), seg.ends_with(':')) {
+                        (true, true) => ":---:",
+                        (true, false) => ":---",
+                        (false, true) => "---:",
+                        _ => aligns[c],
+                    };
+                }
+            }
+            continue;
+        }
+        for (c, w) in cuts.windows(2).enumerate() {
+            let cell = line.get(w[0] + 1..w[1]).unwrap_or("").trim();
+            if !cell.is_empty() {
+                if !current[c].is_empty() {
+                    current[c].push(' ');
+                }
+                current[c].push_str(&cell.replace('|', "\\|"));
+            }
+        }
+    }
+    let row = |cells: &[String]| format!("| {} |", cells.join(" | "));
+    let mut out = String::new();
+    let (head, body) = if header_rows > 0 {
+        (rows[..header_rows].to_vec(), rows[header_rows..].to_vec())
+    } else {
+        (vec![vec![String::new(); cols]], rows)
+    };
+    // A pipe table has one header row: several are joined.
+    let mut header = vec![String::new(); cols];
+    for r in &head {
+        for (c, v) in r.iter().enumerate() {
+            if !v.is_empty() {
+                if !header[c].is_empty() {
+                    header[c].push(' ');
+                }
+                header[c].push_str(v);
+            }
+        }
+    }
+    out.push_str(&row(&header));
+    out.push('\n');
+    out.push_str(&format!("|{}|", aligns.join("|")));
+    for r in &body {
+        out.push('\n');
+        out.push_str(&row(r));
+    }
+    Some((out, n))
+}
+
+/// A letter list item (`a) `, `b. `, `(c) `, `A)  `): its indentation, the
+/// marker's length, the letter and the Typst pattern. Upper case letters
+/// with a period need two spaces after (`A.  `), as in Pandoc, so that
+/// "A. Smith" stays a sentence.
+pub(super) fn letter_item(line: &str) -> Option<(usize, usize, char, String)> {
+    let lead = line.len() - line.trim_start().len();
+    let t = &line[lead..];
+    let (paren, rest) = match t.strip_prefix('(') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let c = rest.chars().next().filter(char::is_ascii_alphabetic)?;
+    let delim = rest[1..].chars().next()?;
+    let ok_delim = matches!((paren, delim), (true, ')') | (false, ')' | '.'));
+    if !ok_delim {
+        return None;
+    }
+    let after = &rest[2..];
+    let spaces = after.len() - after.trim_start_matches(' ').len();
+    if spaces == 0 || after.trim().is_empty() {
+        return None;
+    }
+    if c.is_ascii_uppercase() && delim == '.' && spaces < 2 {
+        return None;
+    }
+    let letter = if c.is_ascii_uppercase() { 'A' } else { 'a' };
+    let pattern = match (paren, delim) {
+        (true, _) => format!("({letter})"),
+        (false, d) => format!("{letter}{d}"),
+    };
+    Some((lead, usize::from(paren) + 2, c, pattern))
+}
+
+/// Pandoc's line block at the start of `lines` (`| ` lines, none of them a
+/// table's delimiter row, not all ending in `|`): how many lines.
+pub(super) fn line_block(lines: &[(usize, &str)]) -> Option<usize> {
+    let first = lines.first()?.1;
+    if !(first.trim_start().starts_with("| ") || first.trim() == "|") {
+        return None;
+    }
+    let n = lines
+        .iter()
+        .take_while(|(_, l)| l.trim_start().starts_with('|'))
+        .count();
+    let block = &lines[..n];
+    let delimiter = block.iter().any(|(_, l)| {
+        let t = l.trim();
+        t.contains('-') && t.chars().all(|c| "|-: ".contains(c))
+    });
+    let all_closed = block
+        .iter()
+        .all(|(_, l)| l.trim_end().ends_with('|') && l.trim() != "|");
+    (!delimiter && !all_closed).then_some(n)
+}
+
+pub(super) fn is_table_row(line: &str) -> bool {
+    if grid_border(line) {
+        return true;
+    }
+    let t = line.trim();
+    t.starts_with('|') || (t.contains('|') && t.contains("---"))
+}
+
+/// A table caption line's prefix length (`: ` or `Table: `).
+pub(super) fn caption_prefix(line: &str) -> Option<usize> {
+    let lead = line.len() - line.trim_start().len();
+    let t = &line[lead..];
+    if t.starts_with(": ") {
+        return Some(lead + 2);
+    }
+    let lower = t.get(..7).map(str::to_ascii_lowercase);
+    (lower.as_deref() == Some("table: ")).then_some(lead + 7)
+}
