@@ -79,6 +79,11 @@ impl<'a> Reader<'a, '_> {
             text.push(&SOFT_BREAK.to_string(), span);
             return;
         }
+        if matches!(&ev, Event::Start(Tag::Emphasis | Tag::Strong)) && self.citation_markup(text) {
+            // `[*see* @a p. **32**]`: the group read as one citation (its
+            // markup kept as text), not broken at the emphasis.
+            return;
+        }
         if let Event::TaskListMarker(done) = &ev {
             // A task list's box, as text both outputs show.
             text.push(if *done { "☒ " } else { "☐ " }, span);
@@ -130,6 +135,55 @@ impl<'a> Reader<'a, '_> {
             },
             _ => {}
         }
+    }
+}
+
+impl Reader<'_, '_> {
+    /// At an emphasis (just consumed) inside an open `[` of the text run:
+    /// when the bracket closes, a few events on, as a citation group, the
+    /// events up to its `]` join the run as plain text. False (nothing
+    /// consumed) otherwise.
+    fn citation_markup(&mut self, text: &mut TextRun) -> bool {
+        let Some(open) = text.text.rfind('[') else {
+            return false;
+        };
+        if text.text[open..].contains(']') {
+            return false;
+        }
+        // The events from the emphasis on, up to the text holding `]`.
+        let mut plain = String::new();
+        let mut end = None;
+        for (k, (ev, _)) in self.events.iter().enumerate().skip(self.pos) {
+            match ev {
+                Event::Start(Tag::Emphasis | Tag::Strong)
+                | Event::End(TagEnd::Emphasis | TagEnd::Strong) => {}
+                Event::Text(t) => {
+                    if let Some(close) = t.find(']') {
+                        plain.push_str(&t[..close]);
+                        end = Some(k);
+                        break;
+                    }
+                    plain.push_str(t);
+                }
+                _ => return false,
+            }
+        }
+        let Some(end) = end else { return false };
+        let group = format!("{}{plain}", &text.text[open + 1..]);
+        let is_citation = group.contains('@')
+            && group
+                .split(';')
+                .all(|item| super::citations::parse_cite_item(item).is_some());
+        if !is_citation {
+            return false;
+        }
+        for k in self.pos..=end {
+            if let (Event::Text(t), range) = &self.events[k] {
+                text.push(t, range.clone());
+            }
+        }
+        self.pos = end + 1;
+        true
     }
 }
 

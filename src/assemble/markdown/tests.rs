@@ -235,3 +235,25 @@ fn narrative_locators_and_bracketed_cross_references() {
     let text = Inline::plain(inl, None);
     assert!(text.contains("Section sec-m and eq-x."), "{text}");
 }
+
+#[test]
+fn markup_inside_a_citation_group() {
+    let mut rec = Rec::default();
+    parse(
+        "With some markup [*see* @item1 p. **32**].",
+        &mut rec,
+        &Cache::off(),
+    );
+    assert_eq!(rec.cites.len(), 1, "{:?}", rec.cites);
+    let item = &rec.cites[0].0[0];
+    assert_eq!(
+        (item.key.as_str(), item.prefix.as_deref()),
+        ("item1", Some("see"))
+    );
+    assert_eq!(item.locator, Some(("page".into(), "32".into())));
+    // Emphasis in brackets that are no citation stays emphasis.
+    let mut rec = Rec::default();
+    let blocks = parse("A [*note*] here.", &mut rec, &Cache::off());
+    assert!(rec.cites.is_empty());
+    assert!(format!("{blocks:?}").contains("Emph"), "{blocks:?}");
+}
