@@ -35,7 +35,15 @@ pub fn includes(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
-        let c = t.chars().next().filter(|c| *c == '`' || *c == '~');
+        let c = t
+            .chars()
+            .next()
+            .filter(|c| *c == '`' || *c == '~')
+            // ```js``` at a line's start is inline code, not a fence.
+            .filter(|c| {
+                let n = t.chars().take_while(|x| x == c).count();
+                *c != '`' || !t[n..].contains('`')
+            });
         let n = c.map_or(0, |c| t.chars().take_while(|x| *x == c).count());
         match (fence, c) {
             (None, Some(c)) if n >= 3 => fence = Some((c, n)),

@@ -125,7 +125,15 @@ fn argument(s: &str) -> Option<(&str, &str)> {
 
 /// A BibTeX field's text with its LaTeX markup resolved.
 pub fn resolve(s: &str) -> String {
-    let (mut out, open) = resolve_open(s);
+    resolve_at(s, 0)
+}
+
+/// Commands inside one another that are resolved; deeper ones are left as
+/// written (BibTeX's own brace limit keeps real fields far below).
+const MAX_DEPTH: usize = 64;
+
+fn resolve_at(s: &str, depth: usize) -> String {
+    let (mut out, open) = resolve_open_at(s, depth);
     for k in open.into_iter().rev() {
         out.push(MARKS[k].1);
     }
@@ -136,6 +144,13 @@ pub fn resolve(s: &str) -> String {
 /// the top level of a field, a switch runs to the field's end, past the
 /// braced groups after it. The marks left open, innermost last.
 pub fn resolve_open(s: &str) -> (String, Vec<usize>) {
+    resolve_open_at(s, 0)
+}
+
+fn resolve_open_at(s: &str, depth: usize) -> (String, Vec<usize>) {
+    if depth > MAX_DEPTH {
+        return (s.to_string(), Vec::new());
+    }
     if !s.contains(['\\', '~']) {
         return (s.to_string(), Vec::new());
     }
@@ -188,7 +203,7 @@ pub fn resolve_open(s: &str) -> (String, Vec<usize>) {
         }
         // `{\it text}`, `{\bf text}`: a switch, to the end of the group.
         if let Some(k) = switch(name) {
-            let (body, mut open) = resolve_open(tail.trim_start_matches(' '));
+            let (body, mut open) = resolve_open_at(tail.trim_start_matches(' '), depth + 1);
             if let Some(k) = k {
                 out.push(MARKS[k].0);
                 open.insert(0, k);
@@ -198,7 +213,7 @@ pub fn resolve_open(s: &str) -> (String, Vec<usize>) {
         }
         let arg_tail = tail.trim_start_matches(' ');
         if let Some((arg, next)) = argument(arg_tail) {
-            let inner = resolve(arg);
+            let inner = resolve_at(arg, depth + 1);
             match formatting(name) {
                 Some(Some(k)) => {
                     out.push(MARKS[k].0);
@@ -249,6 +264,10 @@ mod tests {
         );
         assert_eq!(resolve(r"\unknowncmd alone"), r"\unknowncmd alone");
         assert_eq!(resolve("no markup"), "no markup");
+        // Deeply nested commands do not overflow the stack (found by review).
+        let deep = format!("{}x{}", "\\emph{".repeat(100_000), "}".repeat(100_000));
+        assert!(resolve(&deep).contains('x'));
+        assert!(!resolve(&"\\it ".repeat(100_000)).is_empty());
         // As the acm template's bibliography has them.
         assert_eq!(resolve(r"The \TeX{}book"), "The TeXbook");
         assert_eq!(resolve(r"\rm The Barbados"), "The Barbados");

@@ -158,9 +158,11 @@ pub(super) fn locator_and_suffix(rest: &str) -> (Option<(String, String)>, Optio
     };
     let body = rest.trim_start();
     let body = body.strip_prefix(',').unwrap_or(body).trim_start();
-    let lower = body.to_lowercase();
+    // Compared byte for byte, case aside: lowercasing could change the
+    // text's length (U+212A KELVIN SIGN is `k`) and misplace the cut.
     let (label, after) = match LOCATOR_TERMS.iter().find(|(term, _)| {
-        lower.starts_with(term)
+        body.get(..term.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(term))
             && body[term.len()..]
                 .chars()
                 .next()
@@ -311,7 +313,7 @@ fn narrative(
         if let Some(end) = inner.find(']') {
             let content = &inner[..end];
             if !content.contains('@') && !inner[end + 1..].starts_with('(') {
-                (locator, suffix) = locator_and_suffix(content);
+                (locator, suffix) = locator_and_suffix(&content.replace(SOFT_BREAK, " "));
                 used = after.len() - inner.len() + end + 1;
             }
         }

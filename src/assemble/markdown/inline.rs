@@ -153,12 +153,21 @@ impl Reader<'_, '_> {
         // The events from the emphasis on, up to the text holding `]`.
         let mut plain = String::new();
         let mut end = None;
+        // Emphasis opened inside the group (the one just consumed first):
+        // an end closing one opened before the `[` is not the group's, and
+        // the `]` counts only with all of them closed.
+        let mut depth = 1usize;
         for (k, (ev, _)) in self.events.iter().enumerate().skip(self.pos) {
             match ev {
-                Event::Start(Tag::Emphasis | Tag::Strong)
-                | Event::End(TagEnd::Emphasis | TagEnd::Strong) => {}
+                Event::Start(Tag::Emphasis | Tag::Strong) => depth += 1,
+                Event::End(TagEnd::Emphasis | TagEnd::Strong) => {
+                    if depth == 0 {
+                        return false;
+                    }
+                    depth -= 1;
+                }
                 Event::Text(t) => {
-                    if let Some(close) = t.find(']') {
+                    if let Some(close) = t.find(']').filter(|_| depth == 0) {
                         plain.push_str(&t[..close]);
                         end = Some(k);
                         break;

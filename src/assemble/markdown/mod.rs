@@ -246,6 +246,12 @@ impl<'a, 's> Reader<'a, 's> {
                     self.pos += 1;
                     return out;
                 }
+                // A div left open in a list item or quote ends with it,
+                // rather than taking in what follows (found by review).
+                if end.is_none() && self.div_stack.last() == Some(&self.depth) {
+                    self.div_stack.pop();
+                    return out;
+                }
             }
             if let Some((payload, after)) = self.marker_at(self.pos) {
                 if payload == "/div" {

@@ -127,11 +127,12 @@ impl<'a> Reader<'a, '_> {
             a
         };
         let after = k;
+        let start = self.pos;
         self.pos += 1;
         let caption = self.inlines(TagEnd::Image);
         if caption.is_empty() && attrs.id.is_none() {
             // No caption, no id: an image in a paragraph, as Pandoc has it.
-            self.pos -= 1;
+            self.pos = start;
             return None;
         }
         self.pos = after + 1;

@@ -17,19 +17,20 @@ pub const CAPTION: char = '\u{E00D}';
 /// The prepared text and where its pieces came from.
 pub struct Prepared {
     pub text: String,
-    /// (range in the prepared text, range in the original), in order; a
-    /// piece of equal lengths was copied, any other was rewritten.
-    pieces: Vec<(Range<usize>, Range<usize>)>,
+    /// (range in the prepared text, range in the original, copied), in
+    /// order: a copied piece maps byte for byte, a rewritten one to its
+    /// start.
+    pieces: Vec<(Range<usize>, Range<usize>, bool)>,
 }
 
 impl Prepared {
     /// The original position of a prepared one.
     pub fn original(&self, p: usize) -> usize {
-        let i = self.pieces.partition_point(|(prep, _)| prep.end <= p);
+        let i = self.pieces.partition_point(|(prep, _, _)| prep.end <= p);
         match self.pieces.get(i) {
-            Some((prep, orig)) if prep.len() == orig.len() => orig.start + (p - prep.start),
-            Some((_, orig)) => orig.start,
-            None => self.pieces.last().map_or(p, |(_, o)| o.end),
+            Some((prep, orig, true)) => orig.start + (p - prep.start),
+            Some((_, orig, false)) => orig.start,
+            None => self.pieces.last().map_or(p, |(_, o, _)| o.end),
         }
     }
 
@@ -48,7 +49,7 @@ impl Prepared {
 struct Builder<'t> {
     src: &'t str,
     out: String,
-    pieces: Vec<(Range<usize>, Range<usize>)>,
+    pieces: Vec<(Range<usize>, Range<usize>, bool)>,
 }
 
 impl Builder<'_> {
@@ -58,13 +59,13 @@ impl Builder<'_> {
         }
         let start = self.out.len();
         self.out.push_str(&self.src[orig.clone()]);
-        self.pieces.push((start..self.out.len(), orig));
+        self.pieces.push((start..self.out.len(), orig, true));
     }
 
     fn replace(&mut self, orig: Range<usize>, with: &str) {
         let start = self.out.len();
         self.out.push_str(with);
-        self.pieces.push((start..self.out.len(), orig));
+        self.pieces.push((start..self.out.len(), orig, false));
     }
 }
 
@@ -181,7 +182,13 @@ impl Pass<'_> {
             return false;
         }
         if !self.in_letters {
-            self.edit(at..at, &format!("{MARKER_PREFIX}letters {pattern}-->\n"));
+            // At the item's own indentation, so a letter list inside a
+            // list item stays there (found by review).
+            let indent = &body[..lead];
+            self.edit(
+                at + lead..at + lead,
+                &format!("{MARKER_PREFIX}letters {pattern}-->\n{indent}"),
+            );
         }
         self.in_letters = true;
         let number = (c.to_ascii_lowercase() as u8 - b'a' + 1) as usize;
@@ -233,7 +240,11 @@ impl Pass<'_> {
         };
         let before = self.row(i.checked_sub(1))
             || (self.blank(i.wrapping_sub(1)) && self.row(i.checked_sub(2)));
-        let after = self.row(Some(i + 1)) || (self.blank(i + 1) && self.row(Some(i + 2)));
+        // Before its table, a caption stands alone: after a definition's
+        // term (`Term\n: def`) it is the definition (found by review).
+        let alone = self.blank(i.wrapping_sub(1));
+        let after =
+            alone && (self.row(Some(i + 1)) || (self.blank(i + 1) && self.row(Some(i + 2))));
         if !(before || after) {
             return;
         }
@@ -356,6 +367,13 @@ mod tests {
         );
         let at = p.text.find("After").unwrap();
         assert_eq!(p.original(at), src.find("After").unwrap());
+        // Cells of more than one byte a character (found by review).
+        let p = prepare("+------+-----+\n| 日本 | ü   |\n+------+-----+\n");
+        assert!(
+            p.text.starts_with("|  |  |\n|---|---|\n| 日本 | ü |"),
+            "{:?}",
+            p.text
+        );
     }
 
     #[test]

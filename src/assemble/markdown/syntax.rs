@@ -7,6 +7,11 @@ pub(super) fn code_fence(line: &str) -> Option<(char, usize, bool)> {
     let t = line.trim_start();
     let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
     let n = t.chars().take_while(|x| *x == c).count();
+    // A backtick fence's info may not hold a backtick (CommonMark):
+    // ```js``` at a line's start is inline code.
+    if c == '`' && t[n..].contains('`') {
+        return None;
+    }
     (n >= 3).then(|| (c, n, t[n..].trim().is_empty()))
 }
 
@@ -58,13 +63,32 @@ pub(super) fn grid_table(lines: &[(usize, &str)]) -> Option<(String, usize)> {
     if n < 3 || !grid_border(lines[n - 1].1) {
         return None;
     }
-    // Column boundaries: the `+`s of the first border.
+    // Column boundaries: the `+`s of the first border, in display columns
+    // (a cell may hold ü or 日本; the border is ASCII).
     let border = lines[0].1.trim_end();
     let cuts: Vec<usize> = border
-        .char_indices()
+        .chars()
+        .enumerate()
         .filter(|(_, c)| *c == '+')
         .map(|(i, _)| i)
         .collect();
+    // A line's characters between two display columns (a CJK character
+    // takes two, as authors line the table up).
+    let cut = |line: &str, from: usize, to: usize| -> String {
+        let mut col = 0;
+        let mut out = String::new();
+        for c in line.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if col >= from && col + w <= to {
+                out.push(c);
+            }
+            col += w;
+            if col >= to {
+                break;
+            }
+        }
+        out
+    };
     if cuts.len() < 2 {
         return None;
     }
@@ -85,7 +109,7 @@ pub(super) fn grid_table(lines: &[(usize, &str)]) -> Option<(String, usize)> {
             }
             if line.contains(':') || k == 1 {
                 for (c, w) in cuts.windows(2).enumerate() {
-                    let seg = line.get(w[0] + 1..w[1]).unwrap_or("");
+                    let seg = cut(line, w[0] + 1, w[1]);
                     aligns[c] = match (seg.starts_with(':'), seg.ends_with(':')) {
                         (true, true) => ":---:",
                         (true, false) => ":---",
@@ -97,7 +121,8 @@ pub(super) fn grid_table(lines: &[(usize, &str)]) -> Option<(String, usize)> {
             continue;
         }
         for (c, w) in cuts.windows(2).enumerate() {
-            let cell = line.get(w[0] + 1..w[1]).unwrap_or("").trim();
+            let cell = cut(line, w[0] + 1, w[1]);
+            let cell = cell.trim();
             if !cell.is_empty() {
                 if !current[c].is_empty() {
                     current[c].push(' ');

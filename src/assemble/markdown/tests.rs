@@ -251,9 +251,36 @@ fn markup_inside_a_citation_group() {
         ("item1", Some("see"))
     );
     assert_eq!(item.locator, Some(("page".into(), "32".into())));
+    // An emphasis that began before the `[` is not the group's (found by
+    // review: the rest of the document was lost).
+    let mut rec = Rec::default();
+    let blocks = parse(
+        "*[a **b** c* @k]\n\nNext paragraph.\n",
+        &mut rec,
+        &Cache::off(),
+    );
+    assert!(
+        format!("{blocks:?}").contains("Next paragraph."),
+        "{blocks:?}"
+    );
+    // An image alone with no caption stays an image (found by review).
+    let mut rec = Rec::default();
+    let blocks = parse("![](a.png)\n", &mut rec, &Cache::off());
+    assert!(format!("{blocks:?}").contains("Image"), "{blocks:?}");
     // Emphasis in brackets that are no citation stays emphasis.
     let mut rec = Rec::default();
     let blocks = parse("A [*note*] here.", &mut rec, &Cache::off());
     assert!(rec.cites.is_empty());
     assert!(format!("{blocks:?}").contains("Emph"), "{blocks:?}");
+}
+
+#[test]
+fn a_div_left_open_in_a_list_item_ends_with_it() {
+    let mut rec = Rec::default();
+    let blocks = parse(
+        "1. item\n\n   ::: {.note}\n   text\n\nAfter.\n",
+        &mut rec,
+        &Cache::off(),
+    );
+    assert!(matches!(blocks.last(), Some(Block::Para(_))), "{blocks:?}");
 }

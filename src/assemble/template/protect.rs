@@ -28,6 +28,11 @@ fn fence(line: &str) -> Option<(char, usize, &str)> {
     let t = line.trim_start();
     let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
     let n = t.chars().take_while(|x| *x == c).count();
+    // A backtick fence's info may not hold a backtick (CommonMark):
+    // ```js``` at a line's start is inline code.
+    if c == '`' && t[n..].contains('`') {
+        return None;
+    }
     (n >= 3).then(|| (c, n, t[n..].trim()))
 }
 
@@ -125,11 +130,11 @@ fn protect_line(
             i += n;
             continue;
         }
-        if rest.starts_with("{{</*") {
+        if let Some(after) = rest.strip_prefix("{{</*") {
             // `{{</* x */>}}`: Quarto's escape for a literal shortcode.
-            if let Some(end) = rest.find("*/>}}") {
-                guard_into(out, &format!("{{{{<{}>}}}}", &rest[5..end]));
-                i += end + 5;
+            if let Some(end) = after.find("*/>}}") {
+                guard_into(out, &format!("{{{{<{}>}}}}", &after[..end]));
+                i += 5 + end + 5;
                 continue;
             }
         }

@@ -114,6 +114,15 @@ impl TypstWriter<'_> {
                 out.push_str(&self.content(content));
             }
             Inline::Image { src, alt } => match self.images.get(src) {
+                // No alt text: a decorative image, an artifact to PDF/UA
+                // (as `alt=""` is to a screen reader on the site).
+                Some(vpath) if alt.trim().is_empty() => {
+                    let _ = write!(
+                        out,
+                        "#pdf.artifact(box(image({}, height: 1.2em)))",
+                        string(vpath)
+                    );
+                }
                 Some(vpath) => {
                     let _ = write!(
                         out,
