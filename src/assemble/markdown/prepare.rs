@@ -357,6 +357,12 @@ mod tests {
     }
 
     #[test]
+    fn inline_code_at_a_line_start_is_no_fence() {
+        let p = prepare("```js``` is code\n\n::: {.note}\nHi\n:::\n");
+        assert!(p.text.contains("<!--galley:div {.note}-->"), "{:?}", p.text);
+    }
+
+    #[test]
     fn grid_tables() {
         let src = "+---------+---------+\n| Fruit   | Price   |\n+=========+========:+\n| Bananas | $1.34   |\n| and all | each    |\n+---------+---------+\n| Oranges | $2.10   |\n+---------+---------+\n\nAfter.\n";
         let p = prepare(src);

@@ -284,3 +284,21 @@ fn a_div_left_open_in_a_list_item_ends_with_it() {
     );
     assert!(matches!(blocks.last(), Some(Block::Para(_))), "{blocks:?}");
 }
+
+#[test]
+fn review_cases_without_a_test_before() {
+    // A locator term whose lowercase is shorter (U+212A KELVIN SIGN).
+    assert!(parsed_item("@doe, bK. 3").is_some());
+    let mut rec = Rec::default();
+    parse(
+        "@doe [booK 3] and [@doe, \u{212A} 2]",
+        &mut rec,
+        &Cache::off(),
+    );
+    // A line break inside a narrative citation's suffix is a space.
+    let mut rec = Rec::default();
+    parse("@doe [p. 30 and\nelsewhere] says.", &mut rec, &Cache::off());
+    let sfx = rec.cites[0].0[0].suffix.clone().unwrap_or_default();
+    assert!(!sfx.contains(super::inline::SOFT_BREAK), "{sfx:?}");
+    assert!(sfx.contains("and elsewhere"), "{sfx:?}");
+}
