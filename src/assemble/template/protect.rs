@@ -158,9 +158,14 @@ fn protect_line(
             i += 2;
             continue;
         }
-        let c = rest.chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
+        // Plain text up to the next character that may start something
+        // (past this one, whatever its length in bytes).
+        let first = rest.chars().next().map_or(1, char::len_utf8);
+        let plain = rest[first..]
+            .find(['`', '{'])
+            .map_or(rest.len(), |k| k + first);
+        out.push_str(&rest[..plain]);
+        i += plain;
     }
 }
 
