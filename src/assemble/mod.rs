@@ -187,16 +187,7 @@ fn reference_math(doc: &mut Document, bib: &Bibliography) -> Diagnostics {
         for i in inlines {
             match i {
                 Inline::Math { tex, .. } => out.push(tex),
-                Inline::Emph(c)
-                | Inline::Strong(c)
-                | Inline::Strike(c)
-                | Inline::Sup(c)
-                | Inline::Sub(c)
-                | Inline::SmallCaps(c)
-                | Inline::Span { content: c, .. }
-                | Inline::Link { content: c, .. }
-                | Inline::RefLink { content: c, .. } => collect(c, out),
-                _ => {}
+                other => other.children().into_iter().for_each(|c| collect(c, out)),
             }
         }
     }

@@ -112,15 +112,11 @@ fn renumber(inl: &mut Vec<Inline>, st: &mut Notes, in_note: bool) {
                 };
                 inl[k] = Inline::Note(new);
             }
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strike(c)
-            | Inline::Sup(c)
-            | Inline::Sub(c)
-            | Inline::SmallCaps(c)
-            | Inline::Span { content: c, .. }
-            | Inline::Link { content: c, .. } => renumber(c, st, in_note),
-            _ => {}
+            other => {
+                if let Some(c) = other.children_mut() {
+                    renumber(c, st, in_note);
+                }
+            }
         }
         k += 1;
     }
@@ -207,15 +203,11 @@ fn remap_cites(inl: &mut [Inline], new_of: &[usize]) {
     for i in inl.iter_mut() {
         match i {
             Inline::Cite(n) => *n = new_of.get(*n).copied().unwrap_or(*n),
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strike(c)
-            | Inline::Sup(c)
-            | Inline::Sub(c)
-            | Inline::SmallCaps(c)
-            | Inline::Span { content: c, .. }
-            | Inline::Link { content: c, .. } => remap_cites(c, new_of),
-            _ => {}
+            other => {
+                if let Some(c) = other.children_mut() {
+                    remap_cites(c, new_of);
+                }
+            }
         }
     }
 }
@@ -224,14 +216,8 @@ fn remap_cites(inl: &mut [Inline], new_of: &[usize]) {
 fn ends_with_period(inl: &[Inline]) -> bool {
     match inl.last() {
         Some(Inline::Text(t)) => t.trim_end().ends_with('.'),
-        Some(
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Span { content: c, .. }
-            | Inline::Link { content: c, .. }
-            | Inline::RefLink { content: c, .. },
-        ) => ends_with_period(c),
-        _ => false,
+        Some(other) => other.children().is_some_and(|c| ends_with_period(c)),
+        None => false,
     }
 }
 

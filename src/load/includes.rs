@@ -31,43 +31,25 @@ pub fn include_path(from: &Path, arg: &str) -> Option<PathBuf> {
 /// code, with their byte ranges.
 pub fn includes(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = Vec::new();
-    let mut fence: Option<(char, usize)> = None;
+    let mut fences = crate::model::fences::Fences::default();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
-        let t = line.trim_start();
-        let c = t
-            .chars()
-            .next()
-            .filter(|c| *c == '`' || *c == '~')
-            // ```js``` at a line's start is inline code, not a fence.
-            .filter(|c| {
-                let n = t.chars().take_while(|x| x == c).count();
-                *c != '`' || !t[n..].contains('`')
-            });
-        let n = c.map_or(0, |c| t.chars().take_while(|x| *x == c).count());
-        match (fence, c) {
-            (None, Some(c)) if n >= 3 => fence = Some((c, n)),
-            (Some((fc, fnum)), Some(c)) if c == fc && n >= fnum && t[n..].trim().is_empty() => {
-                fence = None
-            }
-            (None, _) => {
-                let mut from = 0;
-                while let Some(i) = line[from..].find("{{<") {
-                    let s = from + i;
-                    let Some(close) = line[s..].find(">}}") else {
-                        break;
-                    };
-                    let inner = &line[s + 3..s + close];
-                    let mut words = inner.split_whitespace();
-                    if words.next() == Some("include") {
-                        if let Some(arg) = words.next() {
-                            out.push((arg.to_string(), at + s..at + s + close + 3));
-                        }
+        if !fences.code(line) {
+            let mut from = 0;
+            while let Some(i) = line[from..].find("{{<") {
+                let s = from + i;
+                let Some(close) = line[s..].find(">}}") else {
+                    break;
+                };
+                let inner = &line[s + 3..s + close];
+                let mut words = inner.split_whitespace();
+                if words.next() == Some("include") {
+                    if let Some(arg) = words.next() {
+                        out.push((arg.to_string(), at + s..at + s + close + 3));
                     }
-                    from = s + close + 3;
                 }
+                from = s + close + 3;
             }
-            _ => {}
         }
         at += line.len();
     }

@@ -7,6 +7,7 @@
 pub mod attrs;
 pub mod dates;
 pub mod escape;
+pub mod fences;
 pub mod ids;
 
 use std::collections::BTreeMap;
@@ -431,6 +432,38 @@ impl Document {
 }
 
 impl Inline {
+    /// The inline content this one holds (emphasis, a span, a link, ...).
+    pub fn children(&self) -> Option<&Vec<Inline>> {
+        match self {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strike(c)
+            | Inline::Sup(c)
+            | Inline::Sub(c)
+            | Inline::SmallCaps(c)
+            | Inline::Span { content: c, .. }
+            | Inline::Link { content: c, .. }
+            | Inline::RefLink { content: c, .. } => Some(c),
+            _ => None,
+        }
+    }
+
+    /// [`Inline::children`], to change.
+    pub fn children_mut(&mut self) -> Option<&mut Vec<Inline>> {
+        match self {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strike(c)
+            | Inline::Sup(c)
+            | Inline::Sub(c)
+            | Inline::SmallCaps(c)
+            | Inline::Span { content: c, .. }
+            | Inline::Link { content: c, .. }
+            | Inline::RefLink { content: c, .. } => Some(c),
+            _ => None,
+        }
+    }
+
     /// Plain text of inline content (for alt texts, metadata, tooltips).
     pub fn plain(inlines: &[Inline], doc: Option<&Document>) -> String {
         let mut out = String::new();
@@ -445,19 +478,6 @@ impl Inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
             Inline::Raw { .. } => {}
             Inline::Math { tex, .. } => out.push_str(tex),
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strike(c)
-            | Inline::Sup(c)
-            | Inline::Sub(c)
-            | Inline::SmallCaps(c)
-            | Inline::Span { content: c, .. }
-            | Inline::Link { content: c, .. }
-            | Inline::RefLink { content: c, .. } => {
-                for i in c {
-                    i.plain_into(out, doc);
-                }
-            }
             Inline::Image { alt, .. } => out.push_str(alt),
             Inline::Cite(i) => {
                 if let Some(c) = doc.and_then(|d| d.citations.get(*i)) {
@@ -476,6 +496,11 @@ impl Inline {
             },
             Inline::Note(n) => out.push_str(&(n + 1).to_string()),
             Inline::SoftBreak | Inline::LineBreak => out.push(' '),
+            other => {
+                for i in other.children().into_iter().flatten() {
+                    i.plain_into(out, doc);
+                }
+            }
         }
     }
 }

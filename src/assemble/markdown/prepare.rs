@@ -77,17 +77,10 @@ pub fn top_heading_level<'t>(texts: impl Iterator<Item = &'t str>) -> u8 {
     let mut top = 6u8;
     let mut seen = false;
     for text in texts {
-        let mut fence: Option<(char, usize)> = None;
+        let mut fences = crate::model::fences::Fences::default();
         let mut prev_blank = true;
         for line in text.lines() {
-            if let Some((c, n)) = fence {
-                if code_fence(line).is_some_and(|(c2, n2, bare)| c2 == c && n2 >= n && bare) {
-                    fence = None;
-                }
-                continue;
-            }
-            if let Some((c, n, _)) = code_fence(line) {
-                fence = Some((c, n));
+            if fences.code(line) {
                 continue;
             }
             let t = line.trim_start();
@@ -283,17 +276,10 @@ pub fn prepare(src: &str) -> Prepared {
         in_letters: false,
         skip_until: 0,
     };
-    let mut fence: Option<(char, usize)> = None;
+    let mut fences = crate::model::fences::Fences::default();
     for (i, &(at, line)) in lines.iter().enumerate() {
         let body = line.trim_end_matches(['\n', '\r']);
-        if let Some((c, n)) = fence {
-            if code_fence(line).is_some_and(|(c2, n2, bare)| c2 == c && n2 >= n && bare) {
-                fence = None;
-            }
-            continue;
-        }
-        if let Some((c, n, _)) = code_fence(line) {
-            fence = Some((c, n));
+        if fences.code(line) {
             continue;
         }
         let done = p.grid_line(i, at)

@@ -2,19 +2,6 @@
 //! fences, div fences, grid and pipe tables, captions, line blocks and
 //! letter lists.
 
-/// A fence opening or closing a code block.
-pub(super) fn code_fence(line: &str) -> Option<(char, usize, bool)> {
-    let t = line.trim_start();
-    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = t.chars().take_while(|x| *x == c).count();
-    // A backtick fence's info may not hold a backtick (CommonMark):
-    // ```js``` at a line's start is inline code.
-    if c == '`' && t[n..].contains('`') {
-        return None;
-    }
-    (n >= 3).then(|| (c, n, t[n..].trim().is_empty()))
-}
-
 /// A div fence: `Some(Some(attrs))` opens (`::: {#id .class}`, `:::
 /// note`), `Some(None)` closes (`:::`).
 pub(super) fn div_fence(line: &str) -> Option<Option<&str>> {

@@ -22,20 +22,6 @@ pub struct Shortcode<'t> {
     pub span: Range<usize>,
 }
 
-/// A fence opening or closing line: its character, length and what
-/// follows it.
-fn fence(line: &str) -> Option<(char, usize, &str)> {
-    let t = line.trim_start();
-    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = t.chars().take_while(|x| *x == c).count();
-    // A backtick fence's info may not hold a backtick (CommonMark):
-    // ```js``` at a line's start is inline code.
-    if c == '`' && t[n..].contains('`') {
-        return None;
-    }
-    (n >= 3).then(|| (c, n, t[n..].trim()))
-}
-
 /// Guard every `{` of `s` that starts a Tera tag.
 fn guard_into(out: &mut String, s: &str) {
     let mut prev_brace = false;
@@ -82,20 +68,13 @@ fn shortcode_at(s: &str) -> Option<(&str, usize)> {
 /// `expand` (its replacement, already safe for Tera).
 pub fn protect(text: &str, expand: &mut dyn FnMut(&Shortcode) -> String) -> String {
     let mut out = String::with_capacity(text.len() + 16);
-    let mut open: Option<(char, usize)> = None;
+    let mut fences = crate::model::fences::Fences::default();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
-        match (open, fence(line)) {
-            (None, Some((c, n, _))) => {
-                open = Some((c, n));
-                guard_into(&mut out, line);
-            }
-            (Some((c, n)), Some((c2, n2, rest))) if c == c2 && n2 >= n && rest.is_empty() => {
-                open = None;
-                guard_into(&mut out, line);
-            }
-            (Some(_), _) => guard_into(&mut out, line),
-            (None, None) => protect_line(line, at, &mut out, expand),
+        if fences.code(line) {
+            guard_into(&mut out, line);
+        } else {
+            protect_line(line, at, &mut out, expand);
         }
         at += line.len();
     }
