@@ -42,7 +42,7 @@ impl Assembler<'_> {
 
     fn protect_depth(&mut self, file: &Path, base: usize, template: &str, depth: usize) -> String {
         let mut problems: Vec<(Range<usize>, String)> = Vec::new();
-        let mut included: Vec<(usize, std::path::PathBuf)> = Vec::new();
+        let mut included: Vec<std::path::PathBuf> = Vec::new();
         let mut embedded: Vec<String> = Vec::new();
         let meta = &self.project.meta_value;
         let sources = &self.project.sources;
@@ -70,7 +70,7 @@ impl Assembler<'_> {
                 match rel.filter(|r| sources.get(r).is_some()) {
                     Some(rel) if depth < crate::load::includes::MAX_DEPTH => {
                         // Put in place after this pass (it is protected too).
-                        included.push((sc.span.start, rel));
+                        included.push(rel);
                         format!("\u{E00C}{}\u{E00C}", included.len() - 1)
                     }
                     _ => String::new(),
@@ -106,7 +106,7 @@ impl Assembler<'_> {
             return out;
         }
         let mut result = out;
-        for (i, (_, rel)) in included.into_iter().enumerate() {
+        for (i, rel) in included.into_iter().enumerate() {
             let text = self.project.sources.get(&rel).unwrap_or("").to_string();
             let inner = self.protect_depth(&rel, 0, &text, depth + 1);
             result = result.replace(
