@@ -74,9 +74,7 @@ pub fn run(args: Args) -> std::process::ExitCode {
     if let Some(from) = &args.from {
         return match super::import::import(from, &args.dir) {
             Ok(done) => {
-                for f in &done.files {
-                    println!("created {}", args.dir.join(f).display());
-                }
+                created(&args.dir, &done.files);
                 if !done.dropped.is_empty() {
                     eprintln!(
                         "warning: not carried over from the front matter: {}",
@@ -90,32 +88,35 @@ pub fn run(args: Args) -> std::process::ExitCode {
                         done.missing.join(", ")
                     );
                 }
-                println!(
-                    "\nnext: cd {} && galley build   (then open public/index.html)",
-                    args.dir.display()
-                );
-                std::process::ExitCode::SUCCESS
+                next_step(&args.dir)
             }
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                std::process::ExitCode::from(1)
-            }
+            Err(msg) => failed(&msg),
         };
     }
     match create(&args.dir, args.theme) {
         Ok(files) => {
-            for f in &files {
-                println!("created {}", args.dir.join(f).display());
-            }
-            println!(
-                "\nnext: cd {} && galley build   (then open public/index.html)",
-                args.dir.display()
-            );
-            std::process::ExitCode::SUCCESS
+            created(&args.dir, &files);
+            next_step(&args.dir)
         }
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            std::process::ExitCode::from(1)
-        }
+        Err(msg) => failed(&msg),
     }
+}
+
+fn created(dir: &Path, files: &[PathBuf]) {
+    for f in files {
+        println!("created {}", dir.join(f).display());
+    }
+}
+
+fn next_step(dir: &Path) -> std::process::ExitCode {
+    println!(
+        "\nnext: cd {} && galley build   (then open public/index.html)",
+        dir.display()
+    );
+    std::process::ExitCode::SUCCESS
+}
+
+fn failed(msg: &str) -> std::process::ExitCode {
+    eprintln!("error: {msg}");
+    std::process::ExitCode::from(1)
 }

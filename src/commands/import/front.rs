@@ -43,25 +43,14 @@ const RENDERING_KEYS: &[&str] = &[
     "theme",
 ];
 
-/// An author as manuscript.yaml writes one: Quarto's schema read by
-/// galley's own rules (`load::quarto`), affiliations made keys.
-#[derive(Debug, Default, PartialEq)]
-pub struct Author {
-    pub name: String,
-    pub given: Option<String>,
-    pub family: Option<String>,
-    pub affiliations: Vec<String>,
-    pub orcid: Option<String>,
-    pub email: Option<String>,
-    pub corresponding: bool,
-}
-
 /// The manuscript.yaml values of a front matter.
 #[derive(Debug, Default)]
 pub struct Front {
     pub title: Option<String>,
     pub subtitle: Option<String>,
-    pub authors: Vec<Author>,
+    /// Read by galley's rules (`load::quarto`), each affiliation made a
+    /// key of `affiliations`.
+    pub authors: Vec<crate::load::quarto::Author>,
     /// (key, text), in order.
     pub affiliations: Vec<(String, String)>,
     pub abstract_: Option<String>,
@@ -152,14 +141,9 @@ pub fn read(meta: &Mapping) -> Front {
     f.authors = authors
         .into_iter()
         .zip(keys)
-        .map(|(a, affiliations)| Author {
-            name: a.name,
-            given: a.given,
-            family: a.family,
-            affiliations,
-            orcid: a.orcid,
-            email: a.email,
-            corresponding: a.corresponding,
+        .map(|(a, k)| quarto::Author {
+            affiliations: k.into_iter().map(quarto::AffiliationRef::Key).collect(),
+            ..a
         })
         .collect();
     f.affiliations = affs.into_iter().collect();
@@ -221,7 +205,14 @@ impl Front {
                 }
             }
             if !a.affiliations.is_empty() {
-                let list: Vec<String> = a.affiliations.iter().map(|k| scalar(k)).collect();
+                let list: Vec<String> = a
+                    .affiliations
+                    .iter()
+                    .filter_map(|r| match r {
+                        crate::load::quarto::AffiliationRef::Key(k) => Some(scalar(k)),
+                        crate::load::quarto::AffiliationRef::Inline { .. } => None,
+                    })
+                    .collect();
                 y.push_str(&format!("    affiliations: [{}]\n", list.join(", ")));
             }
             if a.corresponding {
@@ -295,8 +286,9 @@ key-points: [a]
         assert_eq!(f.title.as_deref(), Some("Short Paper"));
         assert_eq!(f.authors.len(), 3);
         assert!(f.authors[0].corresponding);
-        assert_eq!(f.authors[0].affiliations, ["some-tech"]);
-        assert_eq!(f.authors[1].affiliations, ["some-tech"]);
+        let key = |k: &str| vec![crate::load::quarto::AffiliationRef::Key(k.into())];
+        assert_eq!(f.authors[0].affiliations, key("some-tech"));
+        assert_eq!(f.authors[1].affiliations, key("some-tech"));
         assert_eq!(f.authors[2].name, "Bob Security");
         assert_eq!(f.authors[2].family.as_deref(), Some("Security"));
         assert_eq!(
