@@ -15,18 +15,18 @@
 //! ([`set_cancel`]), which is how `serve` drops a rebuild that a newer edit
 //! has superseded.
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use tera::ast::{Expr, ExprVal, FunctionCall, Node, WS};
 use tera::{Context, Tera};
 
+pub mod budget;
 pub mod memory;
 mod tags;
+pub use budget::set_cancel;
+use budget::Bounded;
 pub use tags::{check_nesting, locate, tag_span};
 
 /// Loop iterations and macro calls in one rendering.
@@ -56,20 +56,6 @@ const AT: &str = "galley-at-";
 const AT_OFFSET: &str = "galley-offset-";
 /// The message of a rendering cancelled by [`set_cancel`]'s flag.
 pub const CANCELLED: &str = "galley-cancelled";
-
-#[derive(Default)]
-struct Budget {
-    steps: u64,
-    depth: usize,
-    started: Option<Instant>,
-    memory_at_start: i64,
-}
-
-thread_local! {
-    static BUDGET: RefCell<Budget> = RefCell::default();
-    static CANCEL: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
-    static RENDERING: Cell<bool> = const { Cell::new(false) };
-}
 
 /// All messages of a Tera error chain, outermost last dropped when it only
 /// names the template.
@@ -118,11 +104,6 @@ pub fn is_heading_attr(after: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Renderings on this thread stop (with [`CANCELLED`]) once `flag` is set.
-pub fn set_cancel(flag: Option<Arc<AtomicBool>>) {
-    CANCEL.with(|c| *c.borrow_mut() = flag);
 }
 
 /// The sandbox's functions, in place of Tera's own where they differ.
@@ -188,41 +169,11 @@ fn budget_error(at: u64, msg: String) -> tera::Error {
 
 /// One more loop iteration or macro call.
 fn step(at: u64) -> tera::Result<()> {
-    if CANCEL.with(|c| {
-        c.borrow()
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::Relaxed))
-    }) {
-        return Err(tera::Error::msg(CANCELLED));
+    match budget::step() {
+        None => Ok(()),
+        Some(m) if m == CANCELLED => Err(tera::Error::msg(CANCELLED)),
+        Some(m) => Err(budget_error(at, m)),
     }
-    BUDGET.with(|b| {
-        let mut b = b.borrow_mut();
-        b.steps += 1;
-        if b.steps > MAX_STEPS {
-            return Err(budget_error(
-                at,
-                format!("this loop or macro ran more than {MAX_STEPS} times in one rendering; does it end?"),
-            ));
-        }
-        // Both are cheap to read (a step may be slow: one iteration can do
-        // much work, or double a string).
-        if b.started.is_some_and(|s| s.elapsed() > MAX_TIME) {
-            return Err(budget_error(
-                at,
-                format!(
-                    "the template ran for more than {} seconds; does this loop end?",
-                    MAX_TIME.as_secs()
-                ),
-            ));
-        }
-        if memory::allocated_here().saturating_sub(b.memory_at_start) > MAX_MEMORY as i64 {
-            return Err(budget_error(
-                at,
-                format!("the template used more than {} GB of memory", MAX_MEMORY >> 30),
-            ));
-        }
-        Ok(())
-    })
 }
 
 /// A step of the loop or macro tagged `at` (registered under
@@ -249,19 +200,10 @@ impl tera::Function for Enter {
     fn call(&self, _: &HashMap<String, Value>) -> tera::Result<Value> {
         let at = self.at;
         step(at)?;
-        BUDGET.with(|b| {
-            let mut b = b.borrow_mut();
-            b.depth += 1;
-            if b.depth > MAX_DEPTH {
-                return Err(budget_error(
-                    at,
-                    format!(
-                        "macros and includes call one another more than {MAX_DEPTH} deep; does this recursion end?"
-                    ),
-                ));
-            }
-            Ok(Value::String(String::new()))
-        })
+        match budget::enter() {
+            None => Ok(Value::String(String::new())),
+            Some(m) => Err(budget_error(at, m)),
+        }
     }
     fn is_safe(&self) -> bool {
         true
@@ -271,10 +213,7 @@ impl tera::Function for Enter {
 struct Leave;
 impl tera::Function for Leave {
     fn call(&self, _: &HashMap<String, Value>) -> tera::Result<Value> {
-        BUDGET.with(|b| {
-            let mut b = b.borrow_mut();
-            b.depth = b.depth.saturating_sub(1);
-        });
+        budget::leave();
         Ok(Value::String(String::new()))
     }
     fn is_safe(&self) -> bool {
@@ -431,63 +370,12 @@ fn collect_defs(
     blocks_in(body, blocks);
 }
 
-/// A writer that refuses to grow past a limit.
-struct Bounded {
-    buf: Vec<u8>,
-    limit: usize,
-    over: bool,
-}
-
-impl std::io::Write for Bounded {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() + data.len() > self.limit {
-            self.over = true;
-            return Err(std::io::Error::other("output limit"));
-        }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Render a template added with [`add`] within the budget. `size` is the
 /// size of the template's text (the output may be four times that, plus
 /// [`MAX_OUTPUT`]).
 pub fn render(tera: &Tera, name: &str, ctx: &Context, size: usize) -> tera::Result<String> {
-    // A rendering inside a rendering (a filter that renders) shares the
-    // outer one's budget.
-    let outer = RENDERING.with(|r| r.replace(true));
-    let _watch = memory::watch();
-    if !outer {
-        BUDGET.with(|b| {
-            *b.borrow_mut() = Budget {
-                started: Some(Instant::now()),
-                memory_at_start: memory::allocated_here(),
-                ..Budget::default()
-            }
-        });
-    }
-    let mut out = Bounded {
-        buf: Vec::new(),
-        limit: MAX_OUTPUT.saturating_add(size.saturating_mul(4)),
-        over: false,
-    };
-    let result = {
-        // Cleared however the rendering ends (a panic in Tera included), so
-        // the next rendering on this thread starts a budget of its own.
-        struct Done(bool);
-        impl Drop for Done {
-            fn drop(&mut self) {
-                if !self.0 {
-                    RENDERING.with(|r| r.set(false));
-                }
-            }
-        }
-        let _done = Done(outer);
-        contained(|| tera.render_to(name, ctx, &mut out))
-    };
+    let mut out = Bounded::new(MAX_OUTPUT.saturating_add(size.saturating_mul(4)));
+    let result = budget::rendering(|| contained(|| tera.render_to(name, ctx, &mut out)));
     match result {
         Ok(()) => String::from_utf8(out.buf).map_err(|e| tera::Error::msg(e.to_string())),
         Err(_) if out.over => Err(budget_error(
