@@ -13,6 +13,7 @@ use crate::assemble::template::{self, Origin};
 use crate::diag::nearest;
 use crate::diag::{line_col, offset_of, Diagnostic, Diagnostics};
 use crate::load::bibliography::Bibliography;
+use crate::load::meta::Templates;
 use crate::load::project::{Project, MANIFEST};
 use crate::load::tables::LoadedSpec;
 use crate::load::yaml::find_template;
@@ -62,6 +63,9 @@ pub(super) struct Assembler<'p> {
     pub(super) tera: Tera,
     pub(super) ctx: Context,
     pub(super) ctx_key: Option<[u8; 32]>,
+    /// The scope of Jinja2 templates (`templates: manubot`): `ctx` and
+    /// Manubot's variables.
+    pub(super) jinja_ctx: Option<minijinja::Value>,
     pub(super) diags: Diagnostics,
     pub(super) citations: Vec<Citation>,
     /// Footnotes in order of first reference: (file#label, where).
@@ -70,6 +74,8 @@ pub(super) struct Assembler<'p> {
     pub(super) counters: [usize; 6],
     /// Levels every heading moves up by (a document written from `##`).
     pub(super) heading_shift: u8,
+    /// Citation aliases (`[@alias]: key`, Manubot's): alias to key.
+    pub(super) cite_aliases: HashMap<String, String>,
     /// The level of the last heading, so that none skips a level (PDF/UA
     /// wants level 1 first, then at most one deeper at a time).
     pub(super) last_heading: u8,
@@ -106,6 +112,17 @@ impl<'p> Assembler<'p> {
         ctx: Context,
         ctx_key: Option<[u8; 32]>,
     ) -> Assembler<'p> {
+        let jinja_ctx = (project.meta.templates == Templates::Manubot).then(|| {
+            let mut scope = match ctx.clone().into_json() {
+                serde_json::Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            };
+            let (manubot, pandoc) =
+                template::manubot::variables(&project.meta, &project.meta_value);
+            scope.insert("manubot".into(), manubot);
+            scope.insert("pandoc".into(), pandoc);
+            minijinja::Value::from(minijinja::value::Serde(&scope))
+        });
         Assembler {
             project,
             bib,
@@ -113,12 +130,14 @@ impl<'p> Assembler<'p> {
             tera: template::new_tera(),
             ctx,
             ctx_key,
+            jinja_ctx,
             diags: Diagnostics::new(),
             citations: Vec::new(),
             footnote_labels: Vec::new(),
             footnote_defs: HashMap::new(),
             counters: [0; 6],
             heading_shift: 0,
+            cite_aliases: HashMap::new(),
             last_heading: 0,
             targets: BTreeMap::new(),
             target_spans: HashMap::new(),
@@ -226,7 +245,21 @@ impl<'p> Assembler<'p> {
         format!("{hint}#{}", self.template_seq)
     }
 
-    /// Render a template (Tera) then parse it as Markdown.
+    /// Render a template in the project's language, Tera or Jinja2.
+    fn render_template(
+        &mut self,
+        name: &str,
+        origin: &Origin,
+        protected: &str,
+        what: &str,
+    ) -> Result<String, Diagnostic> {
+        match &self.jinja_ctx {
+            Some(ctx) => template::jinja::render(origin, protected, ctx, what),
+            None => template::render_one(&mut self.tera, name, origin, protected, &self.ctx, what),
+        }
+    }
+
+    /// Render a template (Tera or Jinja2) then parse it as Markdown.
     pub(super) fn markdown_template(
         &mut self,
         file: &Path,
@@ -249,20 +282,12 @@ impl<'p> Assembler<'p> {
         let rendered = match self.ctx_key {
             Some(scope) => {
                 let k = crate::cache::key(&[&scope, protected.as_bytes()]);
-                self.project.cache.cached("template", k, || {
-                    template::render_one(
-                        &mut self.tera,
-                        &name,
-                        &origin,
-                        &protected,
-                        &self.ctx,
-                        what,
-                    )
+                let cache = &self.project.cache;
+                cache.cached("template", k, || {
+                    self.render_template(&name, &origin, &protected, what)
                 })
             }
-            None => {
-                template::render_one(&mut self.tera, &name, &origin, &protected, &self.ctx, what)
-            }
+            None => self.render_template(&name, &origin, &protected, what),
         };
         let rendered = match rendered {
             Ok(r) => r,

@@ -186,13 +186,31 @@ impl Assembler<'_> {
         markdown::inline(self.parse_in(Frame::new(&file, &file_text, base, &c, c.clone())))
     }
 
+    /// Whether a Markdown image is on another host, as Manubot's often
+    /// are: galley does not fetch it (a build reads only the project), so
+    /// it becomes a link, with a warning.
+    pub(super) fn remote_image(&mut self, src: &str, span: Range<usize>) -> bool {
+        if !is_remote(src) {
+            return false;
+        }
+        let d = self.error_at(
+            span,
+            Some(src),
+            format!(
+                "image `{src}` is on another host, and galley reads only the project: it is shown as a link; put the file in manuscript/figures/ to show the image"
+            ),
+        );
+        self.diags.push(Diagnostic {
+            severity: crate::diag::Severity::Warning,
+            ..d
+        });
+        true
+    }
+
     /// An image path (relative to manuscript/) must name a file inside
     /// manuscript/; it is then copied to the site at the same path.
     pub(super) fn check_image(&mut self, src: &str, span: Range<usize>) -> bool {
-        let problem = if src.starts_with("http://")
-            || src.starts_with("https://")
-            || src.starts_with("//")
-        {
+        let problem = if is_remote(src) {
             Some(format!(
                 "image `{src}` is on another host; the site loads nothing from other hosts — put the file in manuscript/figures/"
             ))
@@ -219,4 +237,9 @@ impl Assembler<'_> {
             }
         }
     }
+}
+
+/// An address on another host.
+pub fn is_remote(src: &str) -> bool {
+    src.starts_with("http://") || src.starts_with("https://") || src.starts_with("//")
 }

@@ -78,6 +78,8 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     let mut asm = Assembler::new(project, &bib, &specs, ctx, ctx_key);
     asm.heading_shift =
         markdown::prepare::top_heading_level(project.sections.iter().map(|s| s.text.as_str())) - 1;
+    asm.cite_aliases =
+        markdown::prepare::citation_aliases(project.sections.iter().map(|s| s.text.as_str()));
     let mut doc = asm.front_matter();
     doc.abstract_ = asm.abstract_blocks();
     doc.summary = asm.summary_blocks();

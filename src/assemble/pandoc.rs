@@ -9,6 +9,7 @@ use std::ops::Range;
 use super::assembler::Assembler;
 use crate::diag::Diagnostic;
 use crate::model::attrs::Attrs;
+use crate::model::ids::is_kind;
 use crate::model::*;
 
 /// Callout kinds and the title each has when it is given none.
@@ -33,18 +34,24 @@ impl Assembler<'_> {
             .or(attrs.get("alt"))
             .map(str::to_string)
             .unwrap_or_else(|| Inline::plain(&caption, None));
-        if !self.check_image(src, span.clone()) {
+        let body = if self.remote_image(src, span.clone()) {
+            FigureBody::Remote {
+                url: src.to_string(),
+            }
+        } else if self.check_image(src, span.clone()) {
+            FigureBody::Image {
+                src: src.to_string(),
+            }
+        } else {
             return Block::Para(caption);
-        }
+        };
         let (id, number) = self.number_figure(attrs.id.as_deref(), span);
         Block::Figure(Box::new(Figure {
             id,
             number,
             caption,
             alt,
-            body: FigureBody::Image {
-                src: src.to_string(),
-            },
+            body,
         }))
     }
 
@@ -52,7 +59,7 @@ impl Assembler<'_> {
     /// cross-referenced; a figure without one is not numbered (number 0).
     fn number_figure(&mut self, id: Option<&str>, span: Range<usize>) -> (String, usize) {
         match id {
-            Some(id) if id.starts_with("fig-") => {
+            Some(id) if is_kind(id, "fig") => {
                 self.figures_placed += 1;
                 let n = self.figures_placed;
                 self.add_target(id, "Figure", n.to_string(), span);
@@ -71,7 +78,22 @@ impl Assembler<'_> {
         span: Range<usize>,
     ) -> Block {
         table.caption = caption;
-        if let Some(id) = attrs.id.filter(|i| i.starts_with("tbl-")) {
+        if let Some(id) = attrs
+            .id
+            .as_deref()
+            .filter(|i| matches!(*i, "tbl:" | "tbl-"))
+        {
+            let d = self.error_at(
+                span.clone(),
+                Some(&format!("#{id}")),
+                format!("table id `{id}` has no name after the prefix (is there a space after `{id}`?); the table is not numbered"),
+            );
+            self.diags.push(Diagnostic {
+                severity: crate::diag::Severity::Warning,
+                ..d
+            });
+        }
+        if let Some(id) = attrs.id.filter(|i| is_kind(i, "tbl")) {
             self.tables_placed += 1;
             let n = self.tables_placed;
             self.add_target(&id, "Table", n.to_string(), span);
@@ -111,11 +133,11 @@ impl Assembler<'_> {
                 blocks,
             }];
         }
-        if id.starts_with("fig-") {
+        if is_kind(&id, "fig") {
             return vec![self.figure_div(&id, blocks, span)];
         }
         let mut blocks = blocks;
-        if id.starts_with("tbl-") {
+        if is_kind(&id, "tbl") {
             if let Some(i) = blocks.iter().position(|b| matches!(b, Block::Table(_))) {
                 let caption = match blocks.iter().rposition(|b| matches!(b, Block::Para(_))) {
                     Some(p) => match blocks.remove(p) {

@@ -63,7 +63,14 @@ impl Sink for Assembler<'_> {
     fn code_cell(&mut self, lang: &str, text: String, span: Range<usize>) -> Block {
         self.pandoc_code_cell(lang, text, span)
     }
-    fn cite(&mut self, items: Vec<CiteItem>, mode: CiteMode, span: Range<usize>) -> Inline {
+    fn cite(&mut self, mut items: Vec<CiteItem>, mode: CiteMode, span: Range<usize>) -> Inline {
+        for item in &mut items {
+            if self.bib.get(&item.key).is_none() {
+                if let Some(key) = self.cite_aliases.get(&item.key) {
+                    item.key = key.clone();
+                }
+            }
+        }
         let mut ok = true;
         for item in &items {
             if self.bib.get(&item.key).is_none() {
@@ -222,7 +229,13 @@ impl Sink for Assembler<'_> {
     }
 
     fn image(&mut self, src: &str, alt: String, span: Range<usize>) -> Inline {
-        if self.check_image(src, span) {
+        if self.remote_image(src, span.clone()) {
+            let text = if alt.is_empty() { src.to_string() } else { alt };
+            Inline::Link {
+                url: src.to_string(),
+                content: vec![Inline::Text(text)],
+            }
+        } else if self.check_image(src, span) {
             Inline::Image {
                 src: src.to_string(),
                 alt,

@@ -242,6 +242,10 @@ pub struct Meta {
     /// bibliography beside the files of bibliography/.
     #[serde(default)]
     pub references: Option<serde_yaml::Value>,
+    /// The template language of the sections: Tera (galley's own) or
+    /// Jinja2 as Manubot runs it.
+    #[serde(default)]
+    pub templates: Templates,
 }
 
 impl Meta {
@@ -261,6 +265,18 @@ impl Meta {
             a.affiliations = k;
         }
     }
+}
+
+/// The template language of the sections (`templates:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Templates {
+    /// Tera, with galley's filters and functions.
+    #[default]
+    Tera,
+    /// Jinja2 as Manubot configures it: `{## ##}` comments and the
+    /// `manubot` and `pandoc` variables, beside galley's.
+    Manubot,
 }
 
 /// What a citation of an unknown key is (`missing_citations:`).

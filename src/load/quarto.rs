@@ -49,6 +49,13 @@ pub const AUTHOR_KEYS: &[&str] = &[
     "fax",
     "id",
     "number",
+    // Manubot's, kept for its templates.
+    "initials",
+    "github",
+    "twitter",
+    "mastodon",
+    "mastodon-server",
+    "funders",
 ];
 
 pub fn text(v: &Value) -> Option<String> {

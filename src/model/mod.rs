@@ -187,6 +187,8 @@ pub enum FigureBody {
     Svg { svg: String, file: String },
     /// A raster or vector image file under the project, copied to the site.
     Image { src: String },
+    /// An image on another host, which galley does not fetch: a link.
+    Remote { url: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -508,4 +510,17 @@ impl Inline {
 /// The key of a formula in [`Document::mathml`] and [`Document::typst_math`].
 pub fn math_key(tex: &str, display: bool) -> String {
     format!("{}{tex}", if display { 'D' } else { 'I' })
+}
+
+/// The host of an image address, for the link that stands in for it.
+pub fn remote_host(url: &str) -> String {
+    let full = if url.starts_with("//") {
+        format!("https:{url}")
+    } else {
+        url.to_string()
+    };
+    url::Url::parse(&full)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| url.to_string())
 }

@@ -38,9 +38,36 @@ pub(super) fn key_len(s: &str) -> usize {
 }
 
 pub fn is_xref_id(key: &str) -> bool {
-    ["tbl-", "fig-", "sec-", "eq-"]
+    ["tbl", "fig", "sec", "eq"]
         .iter()
-        .any(|p| key.starts_with(p))
+        .any(|k| crate::model::ids::is_kind(key, k))
+}
+
+/// Whether the text before a pandoc-xnos reference (`fig:x`, Manubot's)
+/// names its kind, as in `Figure @fig:x`: xnos then prints the number
+/// alone. Quarto's `fig-x` always prints its name, as Quarto does.
+fn named_before(before: &str, key: &str) -> bool {
+    const NAMES: &[(&str, &[&str])] = &[
+        ("fig:", &["figure", "fig."]),
+        ("tbl:", &["table", "tab."]),
+        ("eq:", &["equation", "eq."]),
+        ("sec:", &["section", "sec.", "§"]),
+    ];
+    let Some((_, names)) = NAMES.iter().find(|(p, _)| key.starts_with(p)) else {
+        return false;
+    };
+    let Some(word) = before
+        .strip_suffix(' ')
+        .or_else(|| before.strip_suffix('\u{a0}'))
+    else {
+        return false;
+    };
+    let word = word
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    names.iter().any(|n| word == *n)
 }
 
 /// One item of a bracketed citation: `-@key, p. 33`.
@@ -304,7 +331,11 @@ fn narrative(
     let s = run.text.as_str();
     let key = &s[i + 1..i + 1 + n];
     if is_xref_id(key) {
-        out.push(sink.xref(key, run.source_span(i..i + 1 + n)));
+        let x = sink.xref(key, run.source_span(i..i + 1 + n));
+        out.push(match x {
+            Inline::XRef(id) if named_before(&s[..i], key) => Inline::XRefNumber(id),
+            other => other,
+        });
         return 1 + n;
     }
     let after = &s[i + 1 + n..];

@@ -56,7 +56,7 @@ impl<'a> Reader<'a, '_> {
         let rest = t.trim_start().strip_prefix("{#")?;
         let end = rest.find('}')?;
         let id = rest[..end].trim().to_string();
-        if !id.starts_with("eq-") || id.contains(char::is_whitespace) {
+        if !crate::model::ids::is_kind(&id, "eq") || id.contains(char::is_whitespace) {
             return None;
         }
         let used = lead + 2 + end + 1;
@@ -102,8 +102,13 @@ impl<'a> Reader<'a, '_> {
                 let label = self.take_equation_label();
                 out.push(self.sink.math(&unescape_at(&m, "\\@"), true, label, span))
             }
-            // Inline HTML is shown as text (escaped by the renderers).
+            // Inline HTML is the site's where the project allows it (the
+            // PDF has none), else shown as text (escaped by the renderers).
             Event::InlineHtml(h) if is_comment(&h) => {}
+            Event::InlineHtml(h) if self.sink.allow_html() => out.push(Inline::Raw {
+                format: "html".into(),
+                text: h.to_string(),
+            }),
             Event::InlineHtml(h) => out.push(Inline::Text(h.to_string())),
             Event::FootnoteReference(label) => out.push(self.sink.footnote_ref(&label, span)),
             Event::SoftBreak => out.push(Inline::SoftBreak),

@@ -231,10 +231,13 @@ impl<'a, 's> Reader<'a, 's> {
     /// (or, inside a fenced div, its closing fence).
     fn blocks(&mut self, end: Option<TagEnd>) -> Vec<Block> {
         self.depth += 1;
-        let start = self.events.get(self.pos).map_or(0..0, |(_, r)| r.clone());
+        let start = self.events.get(self.pos).map_or(0, |(_, r)| r.start);
         let out = self.blocks_inner(end);
         self.depth -= 1;
-        pandoc::attach_captions(out, self.sink, &start)
+        // The container's whole text: a caption's problem is found in it.
+        let until = self.pos.checked_sub(1).and_then(|p| self.events.get(p));
+        let span = start..until.map_or(start, |(_, r)| r.end.max(start));
+        pandoc::attach_captions(out, self.sink, &span)
     }
 
     fn blocks_inner(&mut self, end: Option<TagEnd>) -> Vec<Block> {
@@ -299,6 +302,11 @@ impl<'a, 's> Reader<'a, 's> {
     /// Raw HTML: kept when the project allows it, else shown as text;
     /// comments are dropped, as readers of the source expect.
     fn raw_html(&mut self, html: String) -> Option<Block> {
+        if is_refs_div(&html) {
+            // `<div id="refs"></div>`, Pandoc's (and Manubot's) place for
+            // the reference list: galley's is the end.
+            return None;
+        }
         if self.sink.allow_html() {
             Some(Block::Html(html))
         } else if is_comment(&html) {
@@ -377,6 +385,12 @@ impl<'a, 's> Reader<'a, 's> {
                 self.raw_html(html)
             }
             Tag::List(start) => {
+                // Its own letters, before its items' lists take theirs.
+                let letters = if start.is_some() {
+                    self.list_letters.take()
+                } else {
+                    None
+                };
                 let mut items = Vec::new();
                 while self.pos < self.events.len() {
                     let (ev, _) = self.events[self.pos].clone();
@@ -387,11 +401,6 @@ impl<'a, 's> Reader<'a, 's> {
                         _ => {}
                     }
                 }
-                let letters = if start.is_some() {
-                    self.list_letters.take()
-                } else {
-                    None
-                };
                 Some(Block::List {
                     start,
                     items,
@@ -491,3 +500,12 @@ impl<'a, 's> Reader<'a, 's> {
 
 #[cfg(test)]
 mod tests;
+
+/// An empty `<div id="refs"></div>`, which Pandoc reads as the refs div.
+fn is_refs_div(html: &str) -> bool {
+    let compact: String = html.split_whitespace().collect::<Vec<_>>().join(" ");
+    matches!(
+        compact.as_str(),
+        "<div id=\"refs\"></div>" | "<div id='refs'></div>" | "<div id=refs></div>"
+    )
+}

@@ -5,6 +5,7 @@
 //! the reader attaches to its table. The edits are recorded, so every
 //! position the parser reports maps back to the text as written.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::assemble::template::MARKER_PREFIX;
@@ -69,13 +70,31 @@ impl Builder<'_> {
     }
 }
 
-/// The highest level (smallest number) of the headings in `texts`, outside
-/// code: a document written from `##` down (Quarto's, whose title is the
-/// `#`) has its headings moved up by one less than this, so the PDF's first
-/// heading is level 1, as PDF/UA needs, and numbers start at 1.
+/// Citation aliases (`[@alias]: key`, Manubot's) defined in `texts`
+/// outside code: alias to key.
+pub fn citation_aliases<'t>(texts: impl Iterator<Item = &'t str>) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for text in texts {
+        let mut fences = crate::model::fences::Fences::default();
+        for line in text.lines() {
+            if fences.code(line) {
+                continue;
+            }
+            if let Some((alias, key)) = citation_alias(line) {
+                out.entry(alias.to_string())
+                    .or_insert_with(|| key.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The level of the first heading in `texts`, outside code: a document
+/// written from `##` down (Quarto's and Manubot's, whose title is the `#`)
+/// has its headings moved up by one less than this, so the PDF's first
+/// heading is level 1, as PDF/UA needs, and numbers start at 1. A later
+/// heading above it (Manubot's `# Heading 1` sample) is clamped to level 1.
 pub fn top_heading_level<'t>(texts: impl Iterator<Item = &'t str>) -> u8 {
-    let mut top = 6u8;
-    let mut seen = false;
     for text in texts {
         let mut fences = crate::model::fences::Fences::default();
         let mut prev_blank = true;
@@ -89,20 +108,15 @@ pub fn top_heading_level<'t>(texts: impl Iterator<Item = &'t str>) -> u8 {
                 && (1..=6).contains(&hashes)
                 && t[hashes..].chars().next().is_none_or(char::is_whitespace)
             {
-                top = top.min(hashes as u8);
-                seen = true;
-            } else if !prev_blank && !t.is_empty() && t.chars().all(|c| c == '=') {
-                top = 1;
-                seen = true;
+                return hashes as u8;
+            }
+            if !prev_blank && !t.is_empty() && t.chars().all(|c| c == '=') {
+                return 1;
             }
             prev_blank = t.is_empty();
         }
     }
-    if seen {
-        top
-    } else {
-        1
-    }
+    1
 }
 
 /// The pass over the lines: the output being built and what is open.
@@ -114,7 +128,8 @@ struct Pass<'t> {
     divs: usize,
     /// The line after the current line block.
     line_block_end: usize,
-    in_letters: bool,
+    /// The lettered lists open: their markers' indentation and pattern.
+    letters: Vec<(usize, String)>,
     /// Lines already rewritten (a grid table's).
     skip_until: usize,
 }
@@ -160,21 +175,41 @@ impl Pass<'_> {
         true
     }
 
-    /// `a)` lists: numbered for the parser, their letters in a marker
-    /// before the first item.
+    /// Lettered and roman lists (`a)`, `i.`): numbered for the parser,
+    /// their pattern in a marker before the first item. Lists open at
+    /// each indentation are kept, so `i.` under `a.` under `1.` nests.
     fn letter_line(&mut self, i: usize, at: usize, body: &str) -> bool {
-        let Some((lead, len, c, pattern)) = letter_item(body) else {
-            if self.in_letters && !body.trim().is_empty() && !body.starts_with([' ', '\t']) {
-                self.in_letters = false;
+        let lead = body.len() - body.trim_start().len();
+        if !body.trim().is_empty() {
+            // A line at or left of a list's markers, other than its next
+            // item, ends it.
+            while self.letters.last().is_some_and(|(l, _)| *l > lead) {
+                self.letters.pop();
+            }
+        }
+        let open = self
+            .letters
+            .last()
+            .filter(|(l, _)| *l == lead)
+            .map(|(_, p)| p.clone());
+        let Some((lead, len, number, pattern)) = letter_item(body, open.as_deref()) else {
+            if !body.trim().is_empty() && self.letters.last().is_some_and(|(l, _)| *l == lead) {
+                self.letters.pop();
             }
             return false;
         };
-        let prev_blank = i == 0 || self.lines[i - 1].1.trim().is_empty();
-        let prev_item = i > 0 && letter_item(self.lines[i - 1].1).is_some();
-        if !(prev_blank || prev_item || self.in_letters) {
-            return false;
-        }
-        if !self.in_letters {
+        if open.is_none() {
+            // A new list: after a blank line, or as a sublist right under
+            // an item.
+            let prev = i.checked_sub(1).map(|p| self.lines[p].1);
+            let prev_blank = prev.is_none_or(|l| l.trim().is_empty());
+            let under_item = prev.is_some_and(|l| {
+                let pl = l.len() - l.trim_start().len();
+                pl < lead && (plain_item(l) || letter_item(l, None).is_some())
+            });
+            if !(prev_blank || under_item) {
+                return false;
+            }
             // At the item's own indentation, so a letter list inside a
             // list item stays there (found by review).
             let indent = &body[..lead];
@@ -182,9 +217,8 @@ impl Pass<'_> {
                 at + lead..at + lead,
                 &format!("{MARKER_PREFIX}letters {pattern}-->\n{indent}"),
             );
+            self.letters.push((lead, pattern.clone()));
         }
-        self.in_letters = true;
-        let number = (c.to_ascii_lowercase() as u8 - b'a' + 1) as usize;
         let delim = if pattern.ends_with('.') { "." } else { ")" };
         self.edit(at + lead..at + lead + len, &format!("{number}{delim}"));
         true
@@ -223,6 +257,16 @@ impl Pass<'_> {
         };
         let lead = body.len() - body.trim_start().len();
         self.edit(at + lead..at + body.len(), &with);
+        true
+    }
+
+    /// A citation alias's definition (`[@alias]: key`, Manubot's): out of
+    /// the text, or it would make `[@alias]` a link.
+    fn alias_line(&mut self, at: usize, body: &str) -> bool {
+        if citation_alias(body).is_none() {
+            return false;
+        }
+        self.edit(at..at + body.len(), "");
         true
     }
 
@@ -273,7 +317,7 @@ pub fn prepare(src: &str) -> Prepared {
         copied: 0,
         divs: 0,
         line_block_end: 0,
-        in_letters: false,
+        letters: Vec::new(),
         skip_until: 0,
     };
     let mut fences = crate::model::fences::Fences::default();
@@ -285,7 +329,8 @@ pub fn prepare(src: &str) -> Prepared {
         let done = p.grid_line(i, at)
             || p.line_block_line(i, at, body)
             || p.letter_line(i, at, body)
-            || p.div_line(at, body);
+            || p.div_line(at, body)
+            || p.alias_line(at, body);
         if !done {
             p.caption_line(i, at, body);
         }
@@ -340,6 +385,13 @@ mod tests {
         assert!(prepare("(c) third\n")
             .text
             .contains("letters (a)-->\n3) third"));
+        // Manubot's sample: letters under numbers, roman under letters,
+        // no blank lines between.
+        let p = prepare("1. One\n2. Two\n    a. Sub\n    b. Sub\n        i. Subsub\n        ii. Two\n3. Three\n    a. Again\n");
+        assert_eq!(
+            p.text,
+            "1. One\n2. Two\n    <!--galley:letters a.-->\n    1. Sub\n    2. Sub\n        <!--galley:letters i.-->\n        1. Subsub\n        2. Two\n3. Three\n    <!--galley:letters a.-->\n    1. Again\n"
+        );
     }
 
     #[test]
@@ -386,6 +438,8 @@ mod tests {
             top_heading_level(["#hashtag, not a heading\n### Real\n"].into_iter()),
             3
         );
+        // The first heading's, not the highest's.
+        assert_eq!(top_heading_level(["## A\n\n# B\n"].into_iter()), 2);
     }
 
     #[test]

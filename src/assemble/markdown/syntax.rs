@@ -147,37 +147,117 @@ pub(super) fn grid_table(lines: &[(usize, &str)]) -> Option<(String, usize)> {
     Some((out, n))
 }
 
-/// A letter list item (`a) `, `b. `, `(c) `, `A)  `): its indentation, the
-/// marker's length, the letter and the Typst pattern. Upper case letters
-/// with a period need two spaces after (`A.  `), as in Pandoc, so that
-/// "A. Smith" stays a sentence.
-pub(super) fn letter_item(line: &str) -> Option<(usize, usize, char, String)> {
+/// An item of a lettered or roman list (`a)`, `(b)`, `C.`, `iv.`), as
+/// Pandoc's fancy lists read it, given the pattern of the list open at its
+/// indentation (`open`): its indentation, the marker's length, its number
+/// and its list's pattern (`a)`, `(A)`, `i.`). A lone `i`/`I` starts a
+/// roman list; inside a lettered list it is the ninth letter.
+pub(super) fn letter_item(line: &str, open: Option<&str>) -> Option<(usize, usize, usize, String)> {
     let lead = line.len() - line.trim_start().len();
     let t = &line[lead..];
     let (paren, rest) = match t.strip_prefix('(') {
         Some(r) => (true, r),
         None => (false, t),
     };
-    let c = rest.chars().next().filter(char::is_ascii_alphabetic)?;
-    let delim = rest[1..].chars().next()?;
-    let ok_delim = matches!((paren, delim), (true, ')') | (false, ')' | '.'));
-    if !ok_delim {
+    let n = rest.chars().take_while(char::is_ascii_alphabetic).count();
+    let word = &rest[..n];
+    let delim = rest[n..].chars().next()?;
+    if n == 0 || !matches!((paren, delim), (true, ')') | (false, ')' | '.')) {
         return None;
     }
-    let after = &rest[2..];
+    let after = &rest[n + 1..];
     let spaces = after.len() - after.trim_start_matches(' ').len();
     if spaces == 0 || after.trim().is_empty() {
         return None;
     }
-    if c.is_ascii_uppercase() && delim == '.' && spaces < 2 {
+    let upper = word.chars().all(|c| c.is_ascii_uppercase());
+    if !upper && !word.chars().all(|c| c.is_ascii_lowercase()) {
         return None;
     }
-    let letter = if c.is_ascii_uppercase() { 'A' } else { 'a' };
-    let pattern = match (paren, delim) {
-        (true, _) => format!("({letter})"),
-        (false, d) => format!("{letter}{d}"),
+    // `A. Smith`: an initial, unless two spaces follow (Pandoc's rule).
+    if upper && delim == '.' && spaces < 2 {
+        return None;
+    }
+    let open_roman = open.is_some_and(|p| p.contains(['i', 'I']));
+    let alpha = n == 1
+        && (open.is_some_and(|_| !open_roman) || (!open_roman && !matches!(word, "i" | "I")));
+    let (number, kind) = if alpha {
+        let c = word.as_bytes()[0].to_ascii_lowercase();
+        (usize::from(c - b'a' + 1), if upper { 'A' } else { 'a' })
+    } else if open.is_some_and(|_| !open_roman) {
+        return None;
+    } else {
+        (roman_value(word)?, if upper { 'I' } else { 'i' })
     };
-    Some((lead, usize::from(paren) + 2, c, pattern))
+    let pattern = match (paren, delim) {
+        (true, _) => format!("({kind})"),
+        (false, d) => format!("{kind}{d}"),
+    };
+    Some((lead, usize::from(paren) + n + 1, number, pattern))
+}
+
+/// The value of a roman numeral (`iv` → 4), if `word` is one.
+fn roman_value(word: &str) -> Option<usize> {
+    let digit = |c: char| match c.to_ascii_lowercase() {
+        'i' => Some(1),
+        'v' => Some(5),
+        'x' => Some(10),
+        'l' => Some(50),
+        'c' => Some(100),
+        'd' => Some(500),
+        'm' => Some(1000),
+        _ => None,
+    };
+    let values: Vec<i64> = word.chars().map(digit).collect::<Option<_>>()?;
+    let mut total: i64 = 0;
+    for (i, v) in values.iter().enumerate() {
+        if values.get(i + 1).is_some_and(|next| next > v) {
+            total -= v;
+        } else {
+            total += v;
+        }
+    }
+    let total = usize::try_from(total).ok().filter(|t| *t > 0)?;
+    // Only well-formed numerals: written back, the value gives the word.
+    (to_roman(total) == word.to_ascii_lowercase()).then_some(total)
+}
+
+fn to_roman(mut n: usize) -> String {
+    const PARTS: &[(usize, &str)] = &[
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ];
+    let mut out = String::new();
+    for &(v, s) in PARTS {
+        while n >= v {
+            out.push_str(s);
+            n -= v;
+        }
+    }
+    out
+}
+
+/// A bullet or numbered list item's line (`- x`, `3. x`, `2) x`).
+pub(super) fn plain_item(line: &str) -> bool {
+    let t = line.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    let rest = if digits > 0 {
+        t[digits..].strip_prefix(['.', ')'])
+    } else {
+        t.strip_prefix(['-', '*', '+'])
+    };
+    rest.is_some_and(|r| r.starts_with([' ', '\t']))
 }
 
 /// Pandoc's line block at the start of `lines` (`| ` lines, none of them a
@@ -219,4 +299,22 @@ pub(super) fn caption_prefix(line: &str) -> Option<usize> {
     }
     let lower = t.get(..7).map(str::to_ascii_lowercase);
     (lower.as_deref() == Some("table: ")).then_some(lead + 7)
+}
+
+/// A citation alias, as Manubot defines one: `[@alias]: key` on a line of
+/// its own (a Markdown link definition to anything else). The alias and
+/// the key it stands for.
+pub fn citation_alias(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_end();
+    let lead = t.len() - t.trim_start_matches(' ').len();
+    if lead > 3 {
+        return None;
+    }
+    let rest = t[lead..].strip_prefix("[@")?;
+    let (alias, after) = rest.split_once("]:")?;
+    let key = after.trim();
+    let key = key.strip_prefix('@').unwrap_or(key);
+    let plain =
+        |s: &str| !s.is_empty() && !s.contains(char::is_whitespace) && !s.contains(['[', ']']);
+    (plain(alias) && plain(key)).then_some((alias, key))
 }

@@ -237,6 +237,33 @@ fn narrative_locators_and_bracketed_cross_references() {
 }
 
 #[test]
+fn pandoc_xnos_references_and_manubot_aliases() {
+    // `Figure @fig:x` prints the number alone, as pandoc-xnos does; a
+    // reference on its own, or Quarto's `fig-x`, its name too.
+    let src = "Figure @fig:a, see @fig:b, Figure @fig-c and Eq. @eq:d.\n\n[@alias]: doi:10.1/x\n\nCited [@alias].\n";
+    let mut rec = Rec::default();
+    let blocks = parse(src, &mut rec, &Cache::off());
+    let Block::Para(inl) = &blocks[0] else {
+        panic!("{blocks:?}")
+    };
+    assert!(inl.contains(&Inline::XRefNumber("fig:a".into())), "{inl:?}");
+    assert!(inl.contains(&Inline::XRef("fig:b".into())), "{inl:?}");
+    assert!(inl.contains(&Inline::XRef("fig-c".into())), "{inl:?}");
+    assert!(inl.contains(&Inline::XRefNumber("eq:d".into())), "{inl:?}");
+    // The alias's definition is out of the text, and `[@alias]` is a
+    // citation (the sink maps the alias to its key), not a link.
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    assert_eq!(rec.cites.len(), 1);
+    assert_eq!(rec.cites[0].0[0].key, "alias");
+    assert_eq!(
+        super::prepare::citation_aliases([src].into_iter())
+            .get("alias")
+            .map(String::as_str),
+        Some("doi:10.1/x")
+    );
+}
+
+#[test]
 fn markup_inside_a_citation_group() {
     let mut rec = Rec::default();
     parse(

@@ -4,8 +4,10 @@
 //! with a message; [`locate_error`] finds the offending expression in the
 //! template source so every template error names file, line and column.
 
+pub mod jinja;
 mod lists;
 mod locate;
+pub mod manubot;
 mod numbers;
 pub mod protect;
 

@@ -18,6 +18,11 @@ impl HtmlWriter<'_> {
             let _ = write!(out, "<figcaption id=\"{cid}\"><span class=\"label\">Table {n}</span><span class=\"secsep\" aria-hidden=\"true\"> | </span>");
             self.inlines(out, &t.caption);
             out.push_str("</figcaption>\n");
+        } else if !t.caption.is_empty() {
+            // Pandoc's caption without a `tbl-` id: no number.
+            out.push_str("<figcaption>");
+            self.inlines(out, &t.caption);
+            out.push_str("</figcaption>\n");
         }
         let region = match &cap_id {
             Some(cid) => format!(" role=\"region\" aria-labelledby=\"{cid}\" tabindex=\"0\""),

@@ -259,6 +259,8 @@ impl<'d> HtmlWriter<'d> {
             } => {
                 let kind = match letters.as_deref() {
                     Some(l) if l.contains('A') => " type=\"A\"",
+                    Some(l) if l.contains('I') => " type=\"I\"",
+                    Some(l) if l.contains('i') => " type=\"i\"",
                     Some(_) => " type=\"a\"",
                     None => "",
                 };
@@ -381,6 +383,14 @@ impl<'d> HtmlWriter<'d> {
                     "<img src=\"{}\" alt=\"{}\">",
                     esc(&self.image_url(src)),
                     esc(&f.alt)
+                );
+            }
+            FigureBody::Remote { url } => {
+                let _ = write!(
+                    out,
+                    "<p class=\"figure-remote\"><a href=\"{}\">Image at {}</a></p>",
+                    esc(url),
+                    esc(&crate::model::remote_host(url))
                 );
             }
         }

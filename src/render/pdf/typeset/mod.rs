@@ -286,6 +286,11 @@ impl TypstWriter<'_> {
                 ),
                 None => format!("[{}]", esc(&f.alt)),
             },
+            FigureBody::Remote { url } => format!(
+                "block(width: 100%, inset: 8pt, stroke: 0.5pt + luma(160), link({})[Image at {}])",
+                string(url),
+                esc(&crate::model::remote_host(url))
+            ),
         };
         if f.number == 0 {
             let _ = write!(

@@ -47,6 +47,12 @@ impl TypstWriter<'_> {
                     label(id)
                 );
             }
+            _ if !t.caption.is_empty() => {
+                let _ = write!(
+                    out,
+                    "#figure(kind: table, supplement: none, numbering: none, caption: figure.caption(position: top, {caption}), {body})"
+                );
+            }
             _ => {
                 let _ = write!(out, "#align(center, {body})");
             }
