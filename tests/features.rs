@@ -370,6 +370,19 @@ fn pandoc_and_quarto_markdown() {
         html.contains("<tr><td>Feder 2014</td><td class=\"align-right\">1</td></tr>"),
         "{html}"
     );
+    // Simple and multiline tables, as Pandoc reads them.
+    assert!(html.contains("A simple table</figcaption>"), "{html}");
+    assert!(
+        html.contains(
+            "<tr><td class=\"align-center\">Feder</td><td class=\"align-right\">1</td></tr>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("A multiline table</figcaption>"), "{html}");
+    assert!(
+        html.contains("<tr><td>Abdallah 2022</td><td>Randomized, parallel</td></tr>"),
+        "{html}"
+    );
     // `references:` in manuscript.yaml is a bibliography.
     assert!(html.contains("href=\"#ref-feder2014\""));
     assert!(html.contains(

@@ -19,6 +19,7 @@ mod inline;
 mod pandoc;
 pub mod prepare;
 mod syntax;
+mod tables;
 
 pub use citations::is_xref_id;
 use citations::*;

@@ -273,7 +273,7 @@ pub(super) fn attach_captions(
         if is_caption(&b) {
             let Block::Para(mut inl) = b else { continue };
             if let Some(Inline::Text(t)) = inl.first_mut() {
-                *t = t.trim_start_matches(CAPTION).to_string();
+                *t = t.trim_start_matches(CAPTION).trim_start().to_string();
             }
             // After its table, or waiting for the next one.
             if let Some(Block::Table(_)) = out.last() {

@@ -130,8 +130,11 @@ struct Pass<'t> {
     line_block_end: usize,
     /// The lettered lists open: their markers' indentation and pattern.
     letters: Vec<(usize, String)>,
-    /// Lines already rewritten (a grid table's).
-    skip_until: usize,
+    /// The grid, simple and multiline tables, found before the pass (a
+    /// caption before one must know it): first line and line count, and
+    /// their pipe tables, in order.
+    tables: Vec<(usize, usize)>,
+    table_text: Vec<String>,
 }
 
 impl Pass<'_> {
@@ -140,8 +143,10 @@ impl Pass<'_> {
     }
 
     fn row(&self, i: Option<usize>) -> bool {
-        i.and_then(|i| self.lines.get(i))
-            .is_some_and(|(_, l)| is_table_row(l))
+        i.is_some_and(|i| {
+            self.lines.get(i).is_some_and(|(_, l)| is_table_row(l))
+                || self.tables.iter().any(|(s, n)| (*s..s + n).contains(&i))
+        })
     }
 
     /// Replace `orig` (a range of the source) with `with`.
@@ -224,18 +229,18 @@ impl Pass<'_> {
         true
     }
 
-    /// A grid table: the pipe table it is, in its place.
-    fn grid_line(&mut self, i: usize, at: usize) -> bool {
-        if i < self.skip_until {
-            return true;
-        }
-        let Some((table, n)) = grid_table(&self.lines[i..]) else {
+    /// A line of a grid, simple or multiline table: the pipe table it
+    /// is, in place of its first line, and its other lines taken.
+    fn table_line(&mut self, i: usize, at: usize) -> bool {
+        let Some(&(start, n)) = self.tables.iter().find(|(s, n)| (*s..s + n).contains(&i)) else {
             return false;
         };
-        let (last_at, last) = self.lines[i + n - 1];
-        let end = last_at + last.trim_end_matches(['\n', '\r']).len();
-        self.edit(at..end, &table);
-        self.skip_until = i + n;
+        if i == start {
+            let (last_at, last) = self.lines[i + n - 1];
+            let end = last_at + last.trim_end_matches(['\n', '\r']).len();
+            let table = self.table_text.remove(0);
+            self.edit(at..end, &table);
+        }
         true
     }
 
@@ -318,15 +323,33 @@ pub fn prepare(src: &str) -> Prepared {
         divs: 0,
         line_block_end: 0,
         letters: Vec::new(),
-        skip_until: 0,
+        tables: Vec::new(),
+        table_text: Vec::new(),
     };
+    let mut fences = crate::model::fences::Fences::default();
+    let mut i = 0;
+    while i < lines.len() {
+        if fences.code(lines[i].1) {
+            i += 1;
+            continue;
+        }
+        let after_blank = i == 0 || lines[i - 1].1.trim().is_empty();
+        match super::tables::table_at(&lines[i..], after_blank) {
+            Some((text, n)) => {
+                p.tables.push((i, n));
+                p.table_text.push(text);
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
     let mut fences = crate::model::fences::Fences::default();
     for (i, &(at, line)) in lines.iter().enumerate() {
         let body = line.trim_end_matches(['\n', '\r']);
         if fences.code(line) {
             continue;
         }
-        let done = p.grid_line(i, at)
+        let done = p.table_line(i, at)
             || p.line_block_line(i, at, body)
             || p.letter_line(i, at, body)
             || p.div_line(at, body)

@@ -185,7 +185,21 @@ impl TypstWriter<'_> {
                 out.push_str(&self.content(&h.content));
                 let _ = write!(out, ") <{}>", label(&h.id));
             }
-            Block::Para(i) | Block::Plain(i) => self.inlines(out, i),
+            Block::Para(i) | Block::Plain(i) => match lone_image(i) {
+                // An image alone in its paragraph, without a caption (so
+                // not a figure): at its own size, as Pandoc's LaTeX has it,
+                // not the height of a line.
+                Some((src, alt)) => match self.images.get(src) {
+                    Some(vpath) if alt.trim().is_empty() => {
+                        let _ = write!(out, "#pdf.artifact(image({}))", string(vpath));
+                    }
+                    Some(vpath) => {
+                        let _ = write!(out, "#image({}, alt: {})", string(vpath), string(alt));
+                    }
+                    None => self.inlines(out, i),
+                },
+                None => self.inlines(out, i),
+            },
             Block::List {
                 start,
                 items,
@@ -312,6 +326,22 @@ impl TypstWriter<'_> {
             label(&f.id)
         );
     }
+}
+
+/// The image a paragraph holds alone (spaces aside).
+fn lone_image(inl: &[Inline]) -> Option<(&str, &str)> {
+    let mut found = None;
+    for i in inl {
+        match i {
+            Inline::Image { src, alt } if found.is_none() => {
+                found = Some((src.as_str(), alt.as_str()))
+            }
+            Inline::Text(t) if t.trim().is_empty() => {}
+            Inline::SoftBreak => {}
+            _ => return None,
+        }
+    }
+    found
 }
 
 #[cfg(test)]
