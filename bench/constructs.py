@@ -50,20 +50,29 @@ CASES = [
     ("math: accents and fonts", "# A\n\n$\\bar{x} + \\hat\\theta + \\mathbb{R} + \\mathcal{N} + \\binom{n}{k}$\n", []),
     ("math: equation and label", "# A\n\n$$\\begin{equation} E = mc^2 \\label{eq-e} \\end{equation}$$\n\nSee @eq-e and \\eqref{eq-e}.\n", ["\\eqref", "@eq-e"]),
     ("CJK text", "# A\n\n中文文本.\n", []),
+    ("simple table", "# A\n\n  x     y\n---   ---\n  1     2\n\nTable: Numbers {#tbl-n}\n\nSee @tbl-n.\n", ["---", "@tbl-n"]),
+    ("multiline table", "# A\n\n----------------\nTrial   Design\n------- --------\nFeder   Cross-\n        over\n----------------\n\n: Designs {#tbl-d}\n", ["-----", "{#"]),
+    ("pandoc-xnos ids", "# A\n\n![A map](a.png){#fig:a}\n\nFigure @fig:a.\n", ["{#", "@fig:a"]),
+    ("citation alias", "# A\n\n[@d]: doe2005\n\nText [@d].\n", ["[@d", "@d"]),
+    ("refs as raw HTML", "# A\n\nText [@doe2005].\n\n<div id=\"refs\"></div>\n", ["&lt;div"]),
+    ("nested letter and roman lists", "# A\n\n1. One\n    a. Sub\n        i. Subsub\n", ["a. Sub", "i. Subsub"]),
+    ("image on another host", "# A\n\n![A map](https://example.org/a.png){#fig-a}\n\nSee @fig-a.\n", ["@fig-a"]),
+    ("Jinja2 (Manubot)", "# A\n\n{## a comment ##}\n{% for a in manubot.authors %}{{ a.name }}{% endfor %}\n", ["{##", "{%"], "templates: manubot\n"),
 ]
 
 
 def build(galley, case):
-    name, text, leaks = case
+    name, text, leaks = case[:3]
+    extra = case[3] if len(case) > 3 else ""
     with tempfile.TemporaryDirectory() as tmp:
         for d in ("manuscript/sections", "bibliography"):
             os.makedirs(os.path.join(tmp, d))
         open(os.path.join(tmp, "manuscript/manuscript.yaml"), "w").write(
-            "title: Constructs\nauthors:\n  - name: Test Author\nsections:\n  - sections/a.md\n"
+            "title: Constructs\nauthors:\n  - name: Test Author\nsections:\n  - sections/a.md\n" + extra
         )
         open(os.path.join(tmp, "manuscript/sections/a.md"), "w").write(text)
         open(os.path.join(tmp, "manuscript/a.png"), "wb").write(PNG)
-        if "doe2005" in text:
+        if "doe2005" in text or "@d]" in text:
             open(os.path.join(tmp, "bibliography/refs.bib"), "w").write(BIB)
         r = subprocess.run([galley, "build"], cwd=tmp, capture_output=True, text=True)
         if r.returncode != 0:
@@ -83,8 +92,8 @@ def main():
     results = [[build(b, c) for b in bins] for c in CASES]
     header = ["construct"] + [f"binary {i + 1}" for i in range(len(bins))]
     print(" | ".join(header))
-    for (name, _, _), row in zip(CASES, results):
-        print(" | ".join([name] + row))
+    for case, row in zip(CASES, results):
+        print(" | ".join([case[0]] + row))
     for i in range(len(bins)):
         ok = sum(1 for r in results if r[i] == "ok")
         print(f"binary {i + 1} ({bins[i]}): {ok} of {len(CASES)} ok")
