@@ -12,6 +12,7 @@
 //! - [`assemble`]: data references, Markdown, citations, cross-references,
 //!   tables and figures, into the document model.
 //! - [`figures`]: generated figures (SVG for every output).
+//! - [`analysis`]: meta-analyses of the data (effect sizes, pooling).
 //! - [`load`]: files into a project (manuscript.yaml, data, table specs,
 //!   theme, images).
 //! - [`model`], [`diag`], [`cache`]: the document model, diagnostics and
@@ -21,6 +22,7 @@
 // size does not matter; boxing them everywhere would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod analysis;
 pub mod assemble;
 pub mod cache;
 pub mod commands;
