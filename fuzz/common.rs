@@ -52,6 +52,7 @@ pub fn project(section: String) -> Project {
         data,
         data_files: vec![],
         tables: vec![tbl],
+        analyses: Vec::new(),
         bibliography: vec![bib],
         sources,
         cache: galley::cache::Cache::off(),

@@ -74,6 +74,8 @@ pub(super) struct Assembler<'p> {
     pub(super) counters: [usize; 6],
     /// Levels every heading moves up by (a document written from `##`).
     pub(super) heading_shift: u8,
+    /// The analyses, computed, by stem (for forest plots).
+    pub(super) analyses: BTreeMap<String, super::analyses::Result>,
     /// Citation aliases (`[@alias]: key`, Manubot's): alias to key.
     pub(super) cite_aliases: HashMap<String, String>,
     /// The level of the last heading, so that none skips a level (PDF/UA
@@ -138,6 +140,7 @@ impl<'p> Assembler<'p> {
             counters: [0; 6],
             heading_shift: 0,
             cite_aliases: HashMap::new(),
+            analyses: BTreeMap::new(),
             last_heading: 0,
             targets: BTreeMap::new(),
             target_spans: HashMap::new(),

@@ -5,6 +5,7 @@
 //! generated tables ([`tables`]) and figures ([`figures`]), math
 //! ([`math`]), then resolves cross-references and citations ([`cite`]).
 
+pub mod analyses;
 mod assembler;
 pub mod checks;
 pub mod cite;
@@ -68,6 +69,16 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     ctx.insert("data", &project.data);
     ctx.insert("meta", &project.meta_value);
     ctx.insert("bib", &bib.template_value());
+    let analysis_specs = match crate::load::analyses::load(&project.analyses) {
+        Ok(a) => a,
+        Err(d) => return Err(fail(d, sources)),
+    };
+    let (analysis_results, analysis_warnings) =
+        match analyses::compute(project, &analysis_specs, &ctx) {
+            Ok(r) => r,
+            Err(d) => return Err(fail(d, sources)),
+        };
+    ctx.insert("analyses", &analyses::to_value(&analysis_results));
     // While serving, a section whose text and data are unchanged is not
     // rendered again: its key is the text and everything in scope.
     let ctx_key = project.cache.enabled().then(|| {
@@ -76,6 +87,8 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     });
 
     let mut asm = Assembler::new(project, &bib, &specs, ctx, ctx_key);
+    asm.analyses = analysis_results;
+    asm.diags.extend(analysis_warnings);
     asm.heading_shift =
         markdown::prepare::top_heading_level(project.sections.iter().map(|s| s.text.as_str())) - 1;
     asm.cite_aliases =

@@ -1,5 +1,6 @@
 //! Load: the project's files into a [`project::Project`].
 
+pub mod analyses;
 pub mod bibliography;
 pub mod csl_json;
 pub mod data;

@@ -43,6 +43,8 @@ pub struct Project {
     pub data: BTreeMap<String, Value>,
     pub data_files: Vec<PathBuf>,
     pub tables: Vec<TextFile>,
+    /// manuscript/analyses/*.yaml
+    pub analyses: Vec<TextFile>,
     pub bibliography: Vec<TextFile>,
     pub sources: SourceMap,
     /// The cache the project was loaded with, for the later stages' steps.
@@ -72,6 +74,7 @@ impl Project {
         loader.includes(&sections);
         let (data, data_files) = loader.data();
         let tables = loader.texts(list_dir(root, "manuscript/tables", &["yaml", "yml"]));
+        let analyses = loader.texts(list_dir(root, "manuscript/analyses", &["yaml", "yml"]));
         let bib_paths = loader.bibliography_paths(&meta);
         let bibliography = loader.texts(bib_paths);
         let Loader { sources, diags, .. } = loader;
@@ -86,6 +89,7 @@ impl Project {
             data,
             data_files,
             tables,
+            analyses,
             bibliography,
             sources,
             cache: cache.clone(),
