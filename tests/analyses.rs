@@ -177,3 +177,114 @@ fn bad_analyses_are_errors_at_their_line() {
         r.stderr
     );
 }
+
+#[test]
+fn a_forest_plot_draws_the_analysis() {
+    let spec = format!("{SPEC}favours: {{left: vaccine, right: control}}\n");
+    let p = bcg_project(
+        &spec,
+        "# Results\n\nSee @fig-forest.\n\n{{ figure(id=\"fig-forest\", kind=\"forest\", analysis=\"bcg\", caption=\"BCG vaccine and tuberculosis.\") }}\n",
+    );
+    let r = galley(&["build"], p.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(p.path().join("public/index.html")).unwrap();
+    let svg = between(
+        &html,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"forest\"",
+        "</svg>",
+    )
+    .unwrap_or_else(|| panic!("no forest plot in {html}"));
+    // Every study, its data and interval; the subgroups' and the total
+    // diamonds; heterogeneity and tests as metafor gives them.
+    for want in [
+        ">Aronson 1948</text>",
+        ">4/123</text>",
+        ">11/139</text>",
+        ">0.41 [0.13, 1.26]</text>",
+        ">random</text>",
+        ">Subtotal (95% CI)</text>",
+        ">Total (95% CI)</text>",
+        ">0.49 [0.34, 0.70]</text>",
+        ">100.0%</text>",
+        "Heterogeneity: τ² = 0.31; I² = 92%; Q = 152.23, df = 12 (p &lt; 0.001)",
+        "Test for overall effect: z = −3.97 (p &lt; 0.001)",
+        "Test for subgroup differences: Q = ",
+        ">Favours vaccine</text>",
+        "class=\"forest-diamond\"",
+    ] {
+        assert!(svg.contains(want), "missing {want:?}");
+    }
+    // Thirteen squares, four diamonds (three subgroups and the total).
+    assert_eq!(svg.matches("class=\"forest-square\"").count(), 13);
+    assert_eq!(svg.matches("class=\"forest-diamond\"").count(), 4);
+    // The text alternative carries the numbers too.
+    assert!(
+        svg.contains("<desc id=\"fig-forest-desc\">Forest plot of the risk ratio"),
+        "{svg}"
+    );
+    assert!(svg.contains(
+        "Aronson 1948, Treatment 4/123, Control 11/139, weight 5.1%, risk ratio 0.41 [0.13, 1.26]."
+    ));
+    assert!(p.path().join("public/figures/fig-forest.svg").is_file());
+    // The same SVG in the PDF, which stays PDF/UA.
+    let pdf = std::fs::read_dir(p.path().join("public"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .unwrap()
+        .path();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Figure 1"), "{text}");
+    // The page validates (the W3C Nu checker, as the browser tests run it).
+    let jar = repo().join("tests/browser/node_modules/vnu-jar/build/dist/vnu.jar");
+    if jar.is_file() {
+        let v = std::process::Command::new("java")
+            .args([
+                "-jar",
+                jar.to_str().unwrap(),
+                "--errors-only",
+                "--format",
+                "text",
+            ])
+            .arg(p.path().join("public/index.html"))
+            .output()
+            .unwrap();
+        assert!(
+            v.status.success(),
+            "Nu checker: {}{}",
+            String::from_utf8_lossy(&v.stdout),
+            String::from_utf8_lossy(&v.stderr)
+        );
+    } else {
+        panic!("the Nu checker is not installed: `npm ci --ignore-scripts --prefix tests/browser` (.ci/run does)");
+    }
+}
+
+#[test]
+fn a_forest_plot_needs_an_analysis() {
+    for (call, want) in [
+        (
+            "{{ figure(id=\"fig-f\", kind=\"forest\") }}",
+            "forest plot `fig-f` needs `analysis=`",
+        ),
+        (
+            "{{ figure(id=\"fig-f\", kind=\"forest\", analysis=\"bgc\") }}",
+            "forest plot `fig-f` draws analysis `bgc`, but manuscript/analyses/ has no `bgc.yaml`",
+        ),
+    ] {
+        let p = bcg_project(SPEC, &format!("# R\n\n{call}\n"));
+        let r = galley(&["build", "--html"], p.path());
+        assert_ne!(r.status, 0);
+        assert!(r.stderr.contains(want), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("manuscript/sections/a.md:3:"),
+            "{}",
+            r.stderr
+        );
+    }
+}

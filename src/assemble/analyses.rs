@@ -185,73 +185,77 @@ fn study_data(measure: Measure, v: &[f64], sei: bool) -> StudyData {
     }
 }
 
-fn one(
-    project: &Project,
+/// An unknown column is an error at the spec's line where it is named.
+fn check_columns(
     a: &LoadedAnalysis,
-    base: &Context,
-    t: &mut Templates,
+    rows: &[Value],
+    cols: &[(&'static str, String)],
     diags: &mut Diagnostics,
-) -> Option<Result> {
-    let s = &a.spec;
-    let Some(Value::Array(rows)) = project.data.get(&s.data) else {
-        let mut d = Diagnostic::error(format!(
-            "analysis `{}` reads data `{}`, which manuscript/data/ does not hold",
-            a.stem, s.data
-        ))
-        .at(&a.file, a.key_span("data"));
-        if let Some(n) = crate::diag::nearest(&s.data, project.data.keys().map(String::as_str)) {
+) -> bool {
+    let mut ok = true;
+    for (arm, col) in cols {
+        if rows.iter().any(|r| r.get(col).is_some()) {
+            continue;
+        }
+        let mut d = Diagnostic::error(format!("unknown column `{col}` in data `{}`", a.spec.data))
+            .at(&a.file, a.value_span(arm, col));
+        let names: Vec<&str> = rows
+            .first()
+            .and_then(Value::as_object)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        if let Some(n) = crate::diag::nearest(col, names.iter().copied()) {
             d = d.with_note(format!("did you mean `{n}`?"));
         }
         diags.push(d);
-        return None;
+        ok = false;
+    }
+    ok
+}
+
+/// A row's label and subgroup, rendered.
+fn names(
+    a: &LoadedAnalysis,
+    t: &mut Templates,
+    ctx: &Context,
+    index: usize,
+) -> std::result::Result<(String, Option<String>), Diagnostic> {
+    let label = match &a.spec.label {
+        Some(l) => t.render(a, l, ctx, "the analysis's label")?,
+        None => format!("Study {index}"),
     };
+    let subgroup = match &a.spec.subgroup {
+        Some(g) => Some(t.render(a, g, ctx, "the analysis's subgroup")?),
+        None => None,
+    };
+    Ok((label, subgroup))
+}
+
+/// The studies with complete data, and the labels of those without.
+fn read_studies(
+    a: &LoadedAnalysis,
+    rows: &[Value],
+    base: &Context,
+    t: &mut Templates,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Study>, Vec<String>)> {
+    let s = &a.spec;
     let cols = columns(a);
-    let sei = s.effect.as_ref().is_some_and(|e| e.contains_key("sei"));
-    let mut bad = false;
-    for (arm, col) in &cols {
-        if !rows.iter().any(|r| r.get(col).is_some()) {
-            let mut d = Diagnostic::error(format!("unknown column `{col}` in data `{}`", s.data))
-                .at(&a.file, a.value_span(arm, col));
-            let names: Vec<&str> = rows
-                .first()
-                .and_then(Value::as_object)
-                .map(|m| m.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            if let Some(n) = crate::diag::nearest(col, names.iter().copied()) {
-                d = d.with_note(format!("did you mean `{n}`?"));
-            }
-            diags.push(d);
-            bad = true;
-        }
-    }
-    if bad {
+    if !check_columns(a, rows, &cols, diags) {
         return None;
     }
+    let sei = s.effect.as_ref().is_some_and(|e| e.contains_key("sei"));
     let mut ctx = base.clone();
-    let mut studies = Vec::new();
-    let mut omitted = Vec::new();
+    let (mut studies, mut omitted, mut bad) = (Vec::new(), Vec::new(), false);
     for (i, row) in rows.iter().enumerate() {
         ctx.insert("row", row);
         ctx.insert("index", &(i + 1));
-        let label = match &s.label {
-            Some(l) => match t.render(a, l, &ctx, "the analysis's label") {
-                Ok(x) => x,
-                Err(d) => {
-                    diags.push(d);
-                    return None;
-                }
-            },
-            None => format!("Study {}", i + 1),
-        };
-        let subgroup = match &s.subgroup {
-            Some(g) => match t.render(a, g, &ctx, "the analysis's subgroup") {
-                Ok(x) => Some(x),
-                Err(d) => {
-                    diags.push(d);
-                    return None;
-                }
-            },
-            None => None,
+        let (label, subgroup) = match names(a, t, &ctx, i + 1) {
+            Ok(n) => n,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
         };
         let mut values = Vec::new();
         let mut missing = None;
@@ -302,9 +306,30 @@ fn one(
             }
         }
     }
-    if bad {
+    (!bad).then_some((studies, omitted))
+}
+
+fn one(
+    project: &Project,
+    a: &LoadedAnalysis,
+    base: &Context,
+    t: &mut Templates,
+    diags: &mut Diagnostics,
+) -> Option<Result> {
+    let s = &a.spec;
+    let Some(Value::Array(rows)) = project.data.get(&s.data) else {
+        let mut d = Diagnostic::error(format!(
+            "analysis `{}` reads data `{}`, which manuscript/data/ does not hold",
+            a.stem, s.data
+        ))
+        .at(&a.file, a.key_span("data"));
+        if let Some(n) = crate::diag::nearest(&s.data, project.data.keys().map(String::as_str)) {
+            d = d.with_note(format!("did you mean `{n}`?"));
+        }
+        diags.push(d);
         return None;
-    }
+    };
+    let (mut studies, omitted) = read_studies(a, rows, base, t, diags)?;
     if studies.is_empty() {
         diags.push(
             Diagnostic::error(format!(
@@ -326,7 +351,8 @@ fn one(
         );
         method = Method::Fixed;
     }
-    let pooled = match fit(&studies, &(0..studies.len()).collect::<Vec<_>>(), method, a) {
+    let all: Vec<usize> = (0..studies.len()).collect();
+    let pooled = match fit(&studies, &all, method, a) {
         Ok(p) => p,
         Err(m) => {
             diags.push(

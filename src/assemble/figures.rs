@@ -43,13 +43,21 @@ impl Assembler<'_> {
             return None;
         }
         let (body, alt, data_caption) = match (get("kind"), get("src")) {
+            (Some(name), _) if name == "forest" => {
+                let (svg, alt) = self.forest(&id, get("analysis"), span.clone())?;
+                let body = FigureBody::Svg {
+                    svg,
+                    file: format!("figures/{id}.svg"),
+                };
+                (body, get("alt").unwrap_or(alt), None)
+            }
             (Some(name), _) => {
                 let Some(kind) = figures::kind(&name) else {
                     let d = self.error_at(
                         span,
                         Some(&format!("\"{name}\"")),
                         format!(
-                            "unknown figure kind `{name}`, expected one of {}",
+                            "unknown figure kind `{name}`, expected one of {}, `forest`",
                             figures::names()
                         ),
                     );

@@ -10,6 +10,7 @@ mod assembler;
 pub mod checks;
 pub mod cite;
 mod figures;
+mod forest;
 mod front;
 pub mod markdown;
 pub mod math;

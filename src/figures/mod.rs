@@ -3,6 +3,7 @@
 //! site, as an image in the PDF), with a text alternative that carries
 //! every number. A new kind is a module here and one entry of [`KINDS`].
 
+pub mod forest;
 pub mod prisma;
 
 use serde_json::Value;

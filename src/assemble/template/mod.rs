@@ -100,7 +100,7 @@ impl tera::Function for PlaceTable {
 struct PlaceFigure;
 impl tera::Function for PlaceFigure {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        const KNOWN: [&str; 6] = ["id", "kind", "data", "caption", "src", "alt"];
+        const KNOWN: [&str; 7] = ["id", "kind", "data", "caption", "src", "alt", "analysis"];
         let mut keys: Vec<&String> = args.keys().collect();
         keys.sort();
         for k in keys {
