@@ -29,6 +29,35 @@ fn a_new_project_checks_clean_and_builds() {
 }
 
 #[test]
+fn the_meta_analysis_template_pools_its_trials_and_draws_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = galley(
+        &["new", "--template", "meta-analysis", "review"],
+        dir.path(),
+    );
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let root = dir.path().join("review");
+    assert!(root.join("manuscript/analyses/bcg.yaml").is_file());
+    let check = galley(&["check", "--deny-warnings"], &root);
+    assert_eq!(check.status, 0, "{}", check.stderr);
+    let build = galley(&["build"], &root);
+    assert_eq!(build.status, 0, "{}", build.stderr);
+    let html = std::fs::read_to_string(root.join("public/index.html")).unwrap();
+    // metafor: rma(measure="RR", ...) on dat.bcg, REML.
+    let text = text_of(&without_tips(&html));
+    assert!(text.contains("Thirteen trials were pooled"), "{text}");
+    assert!(text.contains("ratio 0.49 (95% CI\n0.34 to 0.70"), "{text}");
+    assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"forest\""));
+    assert!(html.contains("<a class=\"xref\" href=\"#fig-forest\">Figure 1</a>"));
+    let pdfs = std::fs::read_dir(root.join("public"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .count();
+    assert_eq!(pdfs, 1);
+}
+
+#[test]
 fn new_refuses_a_non_empty_folder_and_copies_the_theme_on_request() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();

@@ -30,15 +30,67 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The meta-analysis template's files: BCG's trials (Colditz et al.,
+/// 1994), an analysis and a forest plot.
+const META_ANALYSIS: &[(&str, &str)] = &[
+    (
+        "manuscript/manuscript.yaml",
+        include_str!("scaffold/meta-analysis/manuscript/manuscript.yaml"),
+    ),
+    (
+        "manuscript/sections/01-introduction.md",
+        include_str!("scaffold/meta-analysis/manuscript/sections/01-introduction.md"),
+    ),
+    (
+        "manuscript/sections/02-results.md",
+        include_str!("scaffold/meta-analysis/manuscript/sections/02-results.md"),
+    ),
+    (
+        "manuscript/data/bcg.csv",
+        include_str!("scaffold/meta-analysis/manuscript/data/bcg.csv"),
+    ),
+    (
+        "manuscript/analyses/bcg.yaml",
+        include_str!("scaffold/meta-analysis/manuscript/analyses/bcg.yaml"),
+    ),
+    (
+        "bibliography/references.bib",
+        include_str!("scaffold/meta-analysis/bibliography/references.bib"),
+    ),
+];
+
+/// What `galley new` starts from (`--template`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Template {
+    /// A data reference, citations, cross-references and a generated table.
+    #[default]
+    Basic,
+    /// A meta-analysis computed from the data, with its forest plot.
+    MetaAnalysis,
+}
+
 /// Create the project in `dir`, which must not exist or be empty. With
 /// `with_theme`, the built-in theme is copied to theme/ for editing.
 /// Returns the files written, relative to `dir`.
 pub fn create(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>, String> {
+    create_from(dir, with_theme, Template::Basic)
+}
+
+/// [`create`] from a template.
+pub fn create_from(
+    dir: &Path,
+    with_theme: bool,
+    template: Template,
+) -> Result<Vec<PathBuf>, String> {
     super::ensure_empty(dir)?;
     let theme_files = crate::load::theme::BUILTIN
         .iter()
         .map(|(name, text)| (format!("theme/{name}"), *text));
-    let mut files: Vec<(String, &str)> = FILES.iter().map(|(p, t)| (p.to_string(), *t)).collect();
+    let chosen = match template {
+        Template::Basic => FILES,
+        Template::MetaAnalysis => META_ANALYSIS,
+    };
+    let mut files: Vec<(String, &str)> = chosen.iter().map(|(p, t)| (p.to_string(), *t)).collect();
     if with_theme {
         files.extend(theme_files);
     }
@@ -68,6 +120,10 @@ pub struct Args {
     /// images, bibliography and style it names are copied.
     #[arg(long, value_name = "FILE")]
     from: Option<PathBuf>,
+    /// What to start from: `basic`, or `meta-analysis` (trials pooled
+    /// from the data, with a forest plot).
+    #[arg(long, value_enum, default_value_t = Template::Basic)]
+    template: Template,
 }
 
 pub fn run(args: Args) -> std::process::ExitCode {
@@ -93,7 +149,7 @@ pub fn run(args: Args) -> std::process::ExitCode {
             Err(msg) => failed(&msg),
         };
     }
-    match create(&args.dir, args.theme) {
+    match create_from(&args.dir, args.theme, args.template) {
         Ok(files) => {
             created(&args.dir, &files);
             next_step(&args.dir)
