@@ -43,6 +43,14 @@ impl Assembler<'_> {
             return None;
         }
         let (body, alt, data_caption) = match (get("kind"), get("src")) {
+            (Some(name), _) if name == "rob-traffic" || name == "rob-summary" => {
+                let (svg, alt) = self.rob_figure(&id, &name, &args, span.clone())?;
+                let body = FigureBody::Svg {
+                    svg,
+                    file: format!("figures/{id}.svg"),
+                };
+                (body, get("alt").unwrap_or(alt), None)
+            }
             (Some(name), _) if name == "forest" => {
                 let (svg, alt) = self.forest(&id, get("analysis"), span.clone())?;
                 let body = FigureBody::Svg {
@@ -57,7 +65,7 @@ impl Assembler<'_> {
                         span,
                         Some(&format!("\"{name}\"")),
                         format!(
-                            "unknown figure kind `{name}`, expected one of {}, `forest`",
+                            "unknown figure kind `{name}`, expected one of {}, `forest`, `rob-traffic`, `rob-summary`",
                             figures::names()
                         ),
                     );

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod math;
 mod notes;
 mod pandoc;
+mod rob;
 pub mod sandbox;
 mod shortcodes;
 mod sink;

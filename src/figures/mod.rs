@@ -5,6 +5,7 @@
 
 pub mod forest;
 pub mod prisma;
+pub mod rob;
 
 use serde_json::Value;
 

@@ -100,7 +100,22 @@ impl tera::Function for PlaceTable {
 struct PlaceFigure;
 impl tera::Function for PlaceFigure {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        const KNOWN: [&str; 7] = ["id", "kind", "data", "caption", "src", "alt", "analysis"];
+        const KNOWN: [&str; 14] = [
+            "id",
+            "kind",
+            "data",
+            "caption",
+            "src",
+            "alt",
+            "analysis",
+            "tool",
+            "domains",
+            "judgements",
+            "overall",
+            "scheme",
+            "weight",
+            "label",
+        ];
         let mut keys: Vec<&String> = args.keys().collect();
         keys.sort();
         for k in keys {

@@ -285,13 +285,21 @@ impl TypstWriter<'_> {
 
     pub(super) fn figure(&self, out: &mut String, f: &Figure) {
         let body = match &f.body {
-            FigureBody::Svg { file, .. } => {
-                format!(
+            FigureBody::Svg { file, svg } => match svg_width(svg) {
+                // At its own size (a CSS pixel is 0.75pt), narrower than
+                // the text when it is small, fitted to it when wide.
+                Some(w) => format!(
+                    "layout(size => image({}, alt: {}, width: calc.min(size.width, {:.2}pt)))",
+                    string(&format!("/{file}")),
+                    string(&f.alt),
+                    w * 0.75
+                ),
+                None => format!(
                     "image({}, alt: {}, width: 100%)",
                     string(&format!("/{file}")),
                     string(&f.alt)
-                )
-            }
+                ),
+            },
             FigureBody::Image { src } => match self.images.get(src) {
                 Some(vpath) => format!(
                     "image({}, alt: {}, width: 100%)",
@@ -326,6 +334,15 @@ impl TypstWriter<'_> {
             label(&f.id)
         );
     }
+}
+
+/// The `width` of an SVG's root element, in CSS pixels.
+fn svg_width(svg: &str) -> Option<f64> {
+    let open = &svg[svg.find("<svg")?..];
+    let open = &open[..open.find('>')?];
+    let at = open.find(" width=\"")? + 8;
+    let rest = &open[at..];
+    rest[..rest.find('"')?].trim_end_matches("px").parse().ok()
 }
 
 /// The image a paragraph holds alone (spaces aside).
