@@ -52,7 +52,10 @@ pub fn effect(measure: Measure, data: StudyData) -> Result<(f64, f64), String> {
 
 fn binary(measure: Measure, ai: f64, n1: f64, ci: f64, n2: f64) -> Result<(f64, f64), String> {
     for (what, v) in [("events", ai), ("events", ci), ("total", n1), ("total", n2)] {
-        if !(positive(v) || v == 0.0) {
+        if !v.is_finite() {
+            return Err(format!("{what} must be a number of participants, not {v}"));
+        }
+        if v < 0.0 {
             return Err(format!("{what} must not be negative, not {v}"));
         }
     }
@@ -109,6 +112,9 @@ fn continuous(
     }
     if !positive(n1) || !positive(n2) || n1 < 1.0 || n2 < 1.0 {
         return Err("an arm has no participants".into());
+    }
+    if !m1.is_finite() || !m2.is_finite() {
+        return Err(format!("mean must be a finite number, not {}", if m1.is_finite() { m2 } else { m1 }));
     }
     if measure == Measure::MD {
         return Ok((m1 - m2, sd1 * sd1 / n1 + sd2 * sd2 / n2));
