@@ -178,6 +178,7 @@ fn html(b: divan::Bencher) {
     let theme = Theme::new(&p.root, &Cache::off());
     let info = html::PageInfo {
         pdf_file: Some("paper.pdf".into()),
+        jats_file: None,
         bib_file: "paper.bib".into(),
         data_files: Vec::new(),
         base_url: None,
@@ -202,6 +203,7 @@ fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
         naming: Naming::Plain,
         base_url: None,
         pdf_link: None,
+        jats_link: None,
         emit_typst: None,
     };
     galley::render::pdf::renderer::world(&job, &mut sources)

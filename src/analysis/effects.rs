@@ -114,7 +114,10 @@ fn continuous(
         return Err("an arm has no participants".into());
     }
     if !m1.is_finite() || !m2.is_finite() {
-        return Err(format!("mean must be a finite number, not {}", if m1.is_finite() { m2 } else { m1 }));
+        return Err(format!(
+            "mean must be a finite number, not {}",
+            if m1.is_finite() { m2 } else { m1 }
+        ));
     }
     if measure == Measure::MD {
         return Ok((m1 - m2, sd1 * sd1 / n1 + sd2 * sd2 / n2));

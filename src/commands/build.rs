@@ -17,12 +17,16 @@ pub struct Args {
     /// Output folder (default: public/ in the project root).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Build only the HTML site (the PDF of the previous build is kept).
-    #[arg(long, conflicts_with = "pdf")]
+    /// Build only the HTML site (the PDF and XML of the previous build
+    /// are kept).
+    #[arg(long, conflicts_with_all = ["pdf", "jats"])]
     html: bool,
-    /// Build only the PDF (the site of the previous build is kept).
-    #[arg(long)]
+    /// Build only the PDF (the site and XML of the previous build are kept).
+    #[arg(long, conflicts_with = "jats")]
     pdf: bool,
+    /// Build only the JATS XML (`<slug>.xml`; the others are kept).
+    #[arg(long)]
+    jats: bool,
     /// Replace an output folder even if it holds a .git folder or a project.
     #[arg(long)]
     force: bool,
@@ -58,6 +62,8 @@ pub fn run(args: Args) -> ExitCode {
         build = build.formats(&[Format::Site]);
     } else if args.pdf {
         build = build.formats(&[Format::Pdf]);
+    } else if args.jats {
+        build = build.formats(&[Format::Jats]);
     }
     match build.write(args.force) {
         Ok(report) => {

@@ -199,16 +199,20 @@ impl Build {
     /// others), without manifest.json.
     pub fn render(&mut self, checked: &Checked, formats: &[Format]) -> Result<Built, Failure> {
         let slug = &checked.assembled.doc.slug;
-        // A site built alone still links the PDF kept from before.
-        let pdf_link = self
-            .renderers
-            .iter()
-            .filter(|(f, _)| *f == Format::Pdf)
-            .find_map(|(_, r)| r.main_file(slug))
-            .or_else(|| {
-                let kept = format!("{slug}.pdf");
-                self.out.join(&kept).is_file().then_some(kept)
-            });
+        // A site built alone still links the PDF (and the XML) kept from
+        // before.
+        let link = |format: Format, ext: &str| {
+            self.renderers
+                .iter()
+                .filter(|(f, _)| *f == format)
+                .find_map(|(_, r)| r.main_file(slug))
+                .or_else(|| {
+                    let kept = format!("{slug}.{ext}");
+                    self.out.join(&kept).is_file().then_some(kept)
+                })
+        };
+        let pdf_link = link(Format::Pdf, "pdf");
+        let jats_link = link(Format::Jats, "xml");
         let theme = Theme::new(&checked.project.root, &self.cache);
         let base_url = self
             .base_url
@@ -224,6 +228,7 @@ impl Build {
             naming: self.naming,
             base_url: base_url.as_deref(),
             pdf_link: pdf_link.as_deref(),
+            jats_link: jats_link.as_deref(),
             emit_typst: self.emit_typst.as_deref(),
         };
         let mut sources = checked.assembled.sources.clone();

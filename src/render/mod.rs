@@ -4,6 +4,7 @@
 //! module here plus one variant of [`Format`].
 
 pub mod html;
+pub mod jats;
 pub mod pdf;
 
 #[derive(Clone)]
@@ -62,6 +63,8 @@ pub struct Job<'a> {
     /// The PDF's file name, when there is one to link to (built now, or
     /// kept from an earlier build).
     pub pdf_link: Option<&'a str>,
+    /// The JATS XML's file name, likewise.
+    pub jats_link: Option<&'a str>,
     /// Also write the PDF's generated Typst source and files here.
     pub emit_typst: Option<&'a Path>,
 }
@@ -113,10 +116,12 @@ pub enum Format {
     /// The HTML site (index.html and what it links).
     Site,
     Pdf,
+    /// JATS XML.
+    Jats,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Site, Format::Pdf];
+    pub const ALL: [Format; 3] = [Format::Site, Format::Pdf, Format::Jats];
 
     /// A renderer of this format; `kept` for one that lives across builds.
     pub fn renderer(self, kept: bool) -> Box<dyn Renderer> {
@@ -127,6 +132,7 @@ impl Format {
             } else {
                 pdf::renderer::Pdf::new()
             }),
+            Format::Jats => Box::new(jats::Jats),
         }
     }
 }

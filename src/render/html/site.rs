@@ -27,6 +27,7 @@ impl Renderer for Site {
         let urls = linked_files(job, &mut files)?;
         let info = PageInfo {
             pdf_file: job.pdf_link.map(str::to_string),
+            jats_file: job.jats_link.map(str::to_string),
             bib_file: bib_file.clone(),
             data_files,
             base_url: job.base_url.map(str::to_string),

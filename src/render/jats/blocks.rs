@@ -1,0 +1,286 @@
+//! `body`: sections nested by their headings, paragraphs, lists, tables,
+//! figures and display formulas.
+
+use std::fmt::Write as _;
+
+use super::Writer;
+use crate::model::escape::html as esc;
+use crate::model::*;
+
+impl Writer<'_> {
+    /// Blocks in sections: each heading opens a `sec` that holds what
+    /// follows until a heading of its level or above.
+    pub fn body(&self, out: &mut String, blocks: &[&Block]) {
+        let mut open: Vec<u8> = Vec::new();
+        for b in blocks {
+            if let Block::Heading(h) = b {
+                while open.last().is_some_and(|l| *l >= h.level) {
+                    out.push_str("</sec>\n");
+                    open.pop();
+                }
+                let _ = write!(out, "<sec id=\"{}\">", self.id(&h.id));
+                if !h.number.is_empty() {
+                    let _ = write!(out, "<label>{}</label>", esc(&h.number));
+                }
+                out.push_str("<title>");
+                self.inlines(out, &h.content);
+                out.push_str("</title>\n");
+                open.push(h.level);
+            } else {
+                self.block(out, b);
+            }
+        }
+        for _ in open {
+            out.push_str("</sec>\n");
+        }
+    }
+
+    /// Paragraph-level blocks (in an abstract, a list item, a note).
+    pub fn paras(&self, out: &mut String, blocks: &[Block]) {
+        for b in blocks {
+            match b {
+                // A heading inside a note or cell: a bold paragraph.
+                Block::Heading(h) => {
+                    out.push_str("<p><bold>");
+                    self.inlines(out, &h.content);
+                    out.push_str("</bold></p>\n");
+                }
+                other => self.block(out, other),
+            }
+        }
+    }
+
+    fn block(&self, out: &mut String, b: &Block) {
+        match b {
+            Block::Heading(_) => self.paras(out, std::slice::from_ref(b)),
+            Block::Para(i) | Block::Plain(i) => self.para(out, i),
+            Block::List {
+                start,
+                items,
+                letters,
+            } => {
+                let kind = match (start, letters.as_deref()) {
+                    (None, _) => "bullet",
+                    (_, Some(l)) if l.contains('A') => "alpha-upper",
+                    (_, Some(l)) if l.contains('I') => "roman-upper",
+                    (_, Some(l)) if l.contains('i') => "roman-lower",
+                    (_, Some(_)) => "alpha-lower",
+                    _ => "order",
+                };
+                let _ = write!(out, "<list list-type=\"{kind}\">");
+                for item in items {
+                    out.push_str("<list-item>");
+                    if item.is_empty() {
+                        out.push_str("<p/>");
+                    }
+                    self.paras(out, item);
+                    out.push_str("</list-item>");
+                }
+                out.push_str("</list>\n");
+            }
+            Block::Quote(inner) => {
+                out.push_str("<disp-quote>");
+                self.paras(out, inner);
+                out.push_str("</disp-quote>\n");
+            }
+            Block::Code { text, lang } => {
+                let lang = if lang.is_empty() {
+                    String::new()
+                } else {
+                    format!(" language=\"{}\"", esc(lang))
+                };
+                let _ = writeln!(out, "<preformat{lang}>{}</preformat>", esc(text));
+            }
+            Block::Table(t) => self.table(out, t),
+            Block::Figure(f) => self.figure(out, f),
+            Block::Rule | Block::PageBreak | Block::Html(_) | Block::Raw { .. } => {}
+            Block::Div { blocks, .. } => self.paras(out, blocks),
+            Block::Callout { title, blocks, .. } => {
+                out.push_str("<boxed-text><caption><title>");
+                self.inlines(out, title);
+                out.push_str("</title></caption>");
+                self.paras(out, blocks);
+                out.push_str("</boxed-text>\n");
+            }
+            Block::Definitions(items) => {
+                out.push_str("<def-list>");
+                for (term, defs) in items {
+                    out.push_str("<def-item><term>");
+                    self.inlines(out, term);
+                    out.push_str("</term>");
+                    for d in defs {
+                        out.push_str("<def>");
+                        self.paras(out, d);
+                        out.push_str("</def>");
+                    }
+                    out.push_str("</def-item>");
+                }
+                out.push_str("</def-list>\n");
+            }
+        }
+    }
+
+    /// A paragraph; a display formula in it becomes a `disp-formula` of
+    /// its own (JATS puts them beside paragraphs, not inside).
+    fn para(&self, out: &mut String, inl: &[Inline]) {
+        let mut run: Vec<&Inline> = Vec::new();
+        let flush = |out: &mut String, run: &mut Vec<&Inline>| {
+            let text: Vec<Inline> = run.drain(..).cloned().collect();
+            if text.iter().any(|i| {
+                !matches!(i, Inline::SoftBreak | Inline::LineBreak)
+                    && !matches!(i, Inline::Text(t) if t.trim().is_empty())
+            }) {
+                out.push_str("<p>");
+                self.inlines(out, &text);
+                out.push_str("</p>\n");
+            }
+        };
+        for i in inl {
+            match i {
+                Inline::Math {
+                    tex,
+                    display: true,
+                    label,
+                } => {
+                    flush(out, &mut run);
+                    self.disp_formula(out, tex, label.as_deref());
+                }
+                other => run.push(other),
+            }
+        }
+        flush(out, &mut run);
+    }
+
+    fn disp_formula(&self, out: &mut String, tex: &str, label: Option<&str>) {
+        match label.and_then(|l| self.doc.targets.get(l).map(|t| (l, t))) {
+            Some((l, t)) => {
+                let _ = write!(
+                    out,
+                    "<disp-formula id=\"{}\"><label>({})</label>",
+                    self.id(l),
+                    esc(&t.number)
+                );
+            }
+            None => out.push_str("<disp-formula>"),
+        }
+        let _ = writeln!(
+            out,
+            "<alternatives>{}<tex-math>{}</tex-math></alternatives></disp-formula>",
+            self.mathml(tex, true),
+            esc(tex)
+        );
+    }
+
+    fn caption(&self, out: &mut String, inl: &[Inline]) {
+        if !inl.is_empty() {
+            out.push_str("<caption><p>");
+            self.inlines(out, inl);
+            out.push_str("</p></caption>");
+        }
+    }
+
+    fn figure(&self, out: &mut String, f: &Figure) {
+        if f.id.is_empty() {
+            out.push_str("<fig>");
+        } else {
+            let _ = write!(out, "<fig id=\"{}\">", self.id(&f.id));
+        }
+        if f.number > 0 {
+            let _ = write!(out, "<label>Figure {}</label>", f.number);
+        }
+        self.caption(out, &f.caption);
+        let href = match &f.body {
+            FigureBody::Svg { file, .. } => file.clone(),
+            FigureBody::Image { src } => src.clone(),
+            FigureBody::Remote { url } => url.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "<graphic xlink:href=\"{}\"><alt-text>{}</alt-text></graphic></fig>",
+            esc(&href),
+            esc(f.alt.chars().take(2000).collect::<String>().as_str())
+        );
+    }
+
+    fn table(&self, out: &mut String, t: &Table) {
+        match &t.id {
+            Some(id) => {
+                let _ = write!(out, "<table-wrap id=\"{}\">", self.id(id));
+            }
+            None => out.push_str("<table-wrap>"),
+        }
+        if let Some(n) = t.number {
+            let _ = write!(out, "<label>Table {n}</label>");
+        }
+        self.caption(out, &t.caption);
+        out.push_str("<table>");
+        let align = |c: usize| match t.columns.get(c).and_then(|c| c.align) {
+            Some(Align::Left) => " align=\"left\"",
+            Some(Align::Center) => " align=\"center\"",
+            Some(Align::Right) => " align=\"right\"",
+            None => "",
+        };
+        if !t.header.is_empty() {
+            out.push_str("<thead>");
+            for row in &t.header {
+                out.push_str("<tr>");
+                for c in row {
+                    let span = |n: usize, what: &str| {
+                        if n > 1 {
+                            format!(" {what}=\"{n}\"")
+                        } else {
+                            String::new()
+                        }
+                    };
+                    let _ = write!(
+                        out,
+                        "<th{}{}>",
+                        span(c.colspan, "colspan"),
+                        span(c.rowspan, "rowspan")
+                    );
+                    self.inlines(out, &c.content);
+                    out.push_str("</th>");
+                }
+                out.push_str("</tr>");
+            }
+            out.push_str("</thead>");
+        }
+        out.push_str("<tbody>");
+        for row in &t.rows {
+            match row {
+                Row::Group(g) => {
+                    let _ = write!(out, "<tr><td colspan=\"{}\"><bold>", t.columns.len().max(1));
+                    self.inlines(out, g);
+                    out.push_str("</bold></td></tr>");
+                }
+                Row::Cells(cells) => {
+                    out.push_str("<tr>");
+                    for (k, c) in cells.iter().enumerate() {
+                        let _ = write!(out, "<td{}>", align(k));
+                        match c {
+                            Cell::Mark(m) => out.push_str(&esc(&m.key)),
+                            Cell::Blocks(b) => self.cell(out, b),
+                        }
+                        out.push_str("</td>");
+                    }
+                    out.push_str("</tr>");
+                }
+            }
+        }
+        out.push_str("</tbody></table>");
+        if !t.notes.is_empty() {
+            out.push_str("<table-wrap-foot>");
+            self.paras(out, &t.notes);
+            out.push_str("</table-wrap-foot>");
+        }
+        out.push_str("</table-wrap>\n");
+    }
+
+    /// A cell: one paragraph as text, more (or lists) as blocks.
+    fn cell(&self, out: &mut String, blocks: &[Block]) {
+        match blocks {
+            [Block::Para(i) | Block::Plain(i)] => self.inlines(out, i),
+            _ => self.paras(out, blocks),
+        }
+    }
+}
