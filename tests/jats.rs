@@ -145,6 +145,15 @@ fn a_second_manuscript_validates_too() {
         "<fn id=\"fn2\"><label>2</label>",
         "<list list-type=\"bullet\">",
         "<xref ref-type=\"bibr\" rid=\"ref-colditz1994\">",
+        // Where JATS takes only paragraphs (found by review): code and a
+        // display formula in list items, a list in a note, a definition
+        // of two paragraphs, a table of a header only, a heading's ².
+        "<p><code language=\"python\">import csv",
+        "<list-item><p>Pool them, as in</p>\n<p><disp-formula>",
+        "<fn fn-type=\"con\"><p><bold>Author Contributions</bold></p><p><list list-type=\"bullet\">",
+        "<def><p>The ratio of two risks.</p>\n<p>Second paragraph of the definition.</p>",
+        "<tbody><tr><th>Only</th><th>A header</th></tr></tbody>",
+        "<sec id=\"sec-heterogeneity\"><label>2.1</label><title>Heterogeneity (I²)</title>",
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }

@@ -149,6 +149,25 @@ fn robins_i_quadas_2_and_generic_tools() {
 }
 
 #[test]
+fn a_generic_tool_reads_csv_columns() {
+    let p = project(&[
+        ("manuscript/manuscript.yaml", &manifest("", &["sections/a.md"])),
+        ("manuscript/sections/a.md", "# R\n\n{{ figure(id=\"fig-rob\", kind=\"rob-traffic\", data=\"rob\", tool=\"generic\", domains=\"Item\") }}\n"),
+        ("manuscript/data/rob.csv", "study,d1,d2,d3\nA,L,S,H\nB,L,L,L\n"),
+    ]);
+    let r = galley(&["build", "--html"], p.path());
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(p.path().join("public/index.html")).unwrap();
+    let s = svg(&html);
+    assert!(
+        s.contains("D3: Item 3") && s.contains("<title>A: High</title>"),
+        "{s}"
+    );
+    // Every domain's name on a line of its own, inside the figure.
+    assert_eq!(s.matches(">D1: Item 1</text>").count(), 1);
+}
+
+#[test]
 fn bad_judgements_are_errors_at_the_figure() {
     for (data, call, want) in [
         ("- study: A\n  domains: [Low, Low, Low, Low, Maybe]\n", "", "study `A` (row 1 of data.rob): judgement `Maybe` is not one of `Low`, `Some concerns`, `High`, `No information`"),

@@ -41,8 +41,11 @@ pub fn effect(measure: Measure, data: StudyData) -> Result<(f64, f64), String> {
             },
         ) => continuous(measure, m1, sd1, n1, m2, sd2, n2),
         (Measure::GEN, StudyData::Generic { yi, vi }) => {
-            if !positive(vi) || !yi.is_finite() {
-                return Err(format!("sampling variance must be positive, not {vi}"));
+            if !yi.is_finite() {
+                return Err(format!("the effect size must be a finite number, not {yi}"));
+            }
+            if !positive(vi) {
+                return Err(format!("the sampling variance must be positive, not {vi}"));
             }
             Ok((yi, vi))
         }

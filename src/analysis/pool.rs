@@ -66,11 +66,13 @@ fn tau2(y: &[f64], v: &[f64], method: Method) -> Result<(f64, usize), String> {
         ),
         Method::HE => (he, 0),
         Method::SJ => {
+            // Identical effect sizes: no variance between them.
             let t0 = ss / k;
             if t0 <= 0.0 {
-                return Err("Sidik–Jonkman's τ² needs effect sizes that differ".into());
+                (0.0, 0)
+            } else {
+                (t0 * q_at(y, v, t0) / (k - 1.0), 0)
             }
-            (t0 * q_at(y, v, t0) / (k - 1.0), 0)
         }
         Method::PM => {
             // The τ² at which the generalised Q equals its expectation,
@@ -240,4 +242,27 @@ pub fn pool(
         weights: w.iter().map(|w| 100.0 * w / sw).collect(),
         iterations,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_effects_have_no_heterogeneity() {
+        // Sidik–Jonkman's start is 0 then (found by review): τ² = 0, not
+        // an error.
+        for m in [
+            Method::SJ,
+            Method::DL,
+            Method::HE,
+            Method::PM,
+            Method::ML,
+            Method::REML,
+        ] {
+            let p = pool(&[0.5, 0.5, 0.5], &[0.1, 0.2, 0.3], m, Test::Z, 0.95).unwrap();
+            assert_eq!(p.tau2, 0.0, "{m:?}");
+            assert!((p.estimate - 0.5).abs() < 1e-12);
+        }
+    }
 }

@@ -26,11 +26,12 @@ pub struct Study {
     pub weight: f64,
 }
 
-/// A subgroup's own model.
+/// A subgroup's own model (none where it cannot be fitted: its studies
+/// are still shown).
 #[derive(Debug, Clone)]
 pub struct Subgroup {
     pub name: String,
-    pub pooled: Pooled,
+    pub pooled: Option<Pooled>,
     /// Indices into [`Result::studies`].
     pub studies: Vec<usize>,
 }
@@ -178,9 +179,10 @@ fn study_data(measure: Measure, v: &[f64], sei: bool) -> StudyData {
             sd2: v[4],
             n2: v[5],
         },
+        // A standard error's square, kept negative if it was, to be refused.
         Measure::GEN => StudyData::Generic {
             yi: v[0],
-            vi: if sei { v[1] * v[1] } else { v[1] },
+            vi: if sei { v[1] * v[1].abs() } else { v[1] },
         },
     }
 }
@@ -414,26 +416,31 @@ fn subgroups(
         let which: Vec<usize> = (0..studies.len())
             .filter(|&i| studies[i].subgroup.as_deref() == Some(name.as_str()))
             .collect();
-        match fit(studies, &which, method, a) {
-            Ok(pooled) => out.push(Subgroup {
-                name,
-                pooled,
-                studies: which,
-            }),
-            Err(m) => diags.push(
-                Diagnostic::warning(format!(
-                    "subgroup `{name}` of analysis `{}` is not pooled: {m}",
-                    a.stem
-                ))
-                .at(&a.file, a.key_span("subgroup")),
-            ),
-        }
+        let pooled = match fit(studies, &which, method, a) {
+            Ok(p) => Some(p),
+            Err(m) => {
+                diags.push(
+                    Diagnostic::warning(format!(
+                        "subgroup `{name}` of analysis `{}` is not pooled: {m}",
+                        a.stem
+                    ))
+                    .at(&a.file, a.key_span("subgroup")),
+                );
+                None
+            }
+        };
+        out.push(Subgroup {
+            name,
+            pooled,
+            studies: which,
+        });
     }
-    if out.len() < 2 {
+    let fitted: Vec<&Pooled> = out.iter().filter_map(|g| g.pooled.as_ref()).collect();
+    if out.len() < 2 || fitted.len() < out.len() {
         return (out, None);
     }
-    let est: Vec<f64> = out.iter().map(|g| g.pooled.estimate).collect();
-    let var: Vec<f64> = out.iter().map(|g| g.pooled.se * g.pooled.se).collect();
+    let est: Vec<f64> = fitted.iter().map(|p| p.estimate).collect();
+    let var: Vec<f64> = fitted.iter().map(|p| p.se * p.se).collect();
     match pool(&est, &var, Method::Fixed, analysis::Test::Z, a.spec.level) {
         Ok(p) => (out, Some((p.q, p.q_df, p.q_p))),
         Err(_) => (out, None),
@@ -506,8 +513,13 @@ fn value(r: &Result) -> Value {
         .subgroups
         .iter()
         .map(|g| {
-            let mut v = pooled_value(r, &g.pooled);
+            let mut v = g
+                .pooled
+                .as_ref()
+                .map(|p| pooled_value(r, p))
+                .unwrap_or_default();
             v.insert("name".into(), json!(g.name));
+            v.insert("k".into(), json!(g.studies.len()));
             Value::Object(v)
         })
         .collect();

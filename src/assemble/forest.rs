@@ -78,7 +78,10 @@ fn pooled_row(r: &Result, label: String, p: &Pooled, weight: f64) -> Row {
 /// The plot's rows: studies (under their subgroups), diamonds, notes.
 pub fn build(r: &Result) -> Forest {
     let s = &r.spec.spec;
-    let level = format!("{}% CI", (s.level * 100.0).round());
+    let level = format!(
+        "{}% CI",
+        crate::assemble::template::format_number(s.level * 100.0)
+    );
     let z = crate::analysis::z_crit(s.level);
     let study_row = |i: usize| {
         let st = &r.studies[i];
@@ -107,8 +110,10 @@ pub fn build(r: &Result) -> Forest {
                 kind: RowKind::Heading,
             });
             rows.extend(g.studies.iter().map(|&i| study_row(i)));
-            let w: f64 = g.studies.iter().map(|&i| r.studies[i].weight).sum();
-            rows.push(pooled_row(r, format!("Subtotal ({level})"), &g.pooled, w));
+            if let Some(p) = &g.pooled {
+                let w: f64 = g.studies.iter().map(|&i| r.studies[i].weight).sum();
+                rows.push(pooled_row(r, format!("Subtotal ({level})"), p, w));
+            }
         }
     } else {
         rows.extend((0..r.studies.len()).map(study_row));

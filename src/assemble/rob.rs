@@ -170,11 +170,20 @@ impl Assembler<'_> {
         // Numbered names ("Item 1", ...) as many as the data's first study
         // has judgements.
         let numbered = |prefix: &str| -> Vec<String> {
-            let n = rows
-                .first()
+            let first = rows.first();
+            let listed = first
                 .and_then(|r| r.get("domains"))
                 .and_then(Value::as_array)
-                .map_or(0, Vec::len);
+                .map(Vec::len);
+            // Or columns d1, d2, ... (a CSV file).
+            let has = |i: usize| {
+                first.is_some_and(|r| {
+                    r.get(format!("d{i}"))
+                        .or_else(|| r.get(format!("D{i}")))
+                        .is_some()
+                })
+            };
+            let n = listed.unwrap_or_else(|| (1..).take_while(|i| has(*i)).count());
             (1..=n).map(|i| format!("{prefix} {i}")).collect()
         };
         let domains: Vec<String> = match args.get("domains") {

@@ -60,9 +60,33 @@ const PAD: f64 = 14.0;
 
 /// A number as the plot prints it: two decimals, a true minus.
 pub fn fmt(x: f64) -> String {
-    let s = format!("{x:.2}");
-    let s = if s == "-0.00" { "0.00".to_string() } else { s };
+    fmt_in(x, 2)
+}
+
+/// A number with `d` decimals, a true minus.
+pub fn fmt_in(x: f64, d: usize) -> String {
+    let s = format!("{x:.d$}");
+    let zero = format!("-{:.d$}", 0.0);
+    let s = if s == zero { s[1..].to_string() } else { s };
     s.replace('-', "−")
+}
+
+/// Decimals enough for the rows' values: two, more for small ones (a
+/// rare event's risk difference of 0.003).
+fn decimals(f: &Forest) -> usize {
+    let big = f
+        .rows
+        .iter()
+        .filter(|r| matches!(r.kind, RowKind::Study | RowKind::Pooled))
+        .flat_map(|r| [r.estimate, r.ci_low, r.ci_high])
+        .filter(|v| v.is_finite())
+        .map(f64::abs)
+        .fold(0.0, f64::max);
+    if big >= 0.1 || big == 0.0 {
+        2
+    } else {
+        (2 + (-big.log10()).floor() as usize).min(6)
+    }
 }
 
 fn width_of(s: &str) -> f64 {
@@ -121,14 +145,23 @@ fn axis(f: &Forest) -> (f64, f64, Vec<f64>) {
     }
 }
 
-fn tick_label(t: f64, ratio: bool) -> String {
+/// A tick's label: as many decimals as the step between ticks needs.
+fn tick_label(t: f64, ratio: bool, step: f64) -> String {
     if ratio {
         let s = format!("{t}");
         s.trim_end_matches(".0").to_string()
     } else {
-        let s = format!("{t:.2}");
-        let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-        s.replace('-', "−")
+        let d = if step > 0.0 && step < 1.0 {
+            ((-step.log10()).ceil() as usize + 1).min(8)
+        } else {
+            0
+        };
+        let s = fmt_in(t, d);
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -152,12 +185,12 @@ struct Layout<'f> {
     max_weight: f64,
 }
 
-fn interval(r: &Row) -> String {
+fn interval(r: &Row, d: usize) -> String {
     format!(
         "{} [{}, {}]",
-        fmt(r.estimate),
-        fmt(r.ci_low),
-        fmt(r.ci_high)
+        fmt_in(r.estimate, d),
+        fmt_in(r.ci_low, d),
+        fmt_in(r.ci_high, d)
     )
 }
 
@@ -172,7 +205,7 @@ impl<'f> Layout<'f> {
         let est_title = format!("{} [{}]", f.measure, f.level);
         let est_w = drawn()
             .filter(|r| r.kind != RowKind::Heading)
-            .map(|r| width_of(&interval(r)))
+            .map(|r| width_of(&interval(r, decimals(f))))
             .fold(width_of(&est_title), f64::max);
         let mut x = label_w + PAD;
         let mut arm_x = Vec::new();
@@ -305,7 +338,7 @@ fn row(s: &mut String, l: &Layout, r: &Row, y: f64) {
     if let Some(w) = r.weight {
         text(s, l.weight_x, base, "end", !study, &format!("{w:.1}%"));
     }
-    text(s, l.est_x, base, "end", !study, &interval(r));
+    text(s, l.est_x, base, "end", !study, &interval(r, decimals(l.f)));
     let (x1, x2) = (l.px(r.ci_low.max(l.lo)), l.px(r.ci_high.min(l.hi)));
     if !study {
         let xe = l.px(r.estimate.clamp(l.lo, l.hi));
@@ -361,7 +394,19 @@ fn footer(s: &mut String, l: &Layout) {
             "<line class=\"forest-axis\" x1=\"{tx:.1}\" y1=\"{y:.1}\" x2=\"{tx:.1}\" y2=\"{:.1}\" stroke=\"#1d2733\" stroke-width=\"1\"/>\n",
             y + 4.0
         ));
-        text(s, tx, y + 16.0, "middle", false, &tick_label(*t, f.ratio));
+        let step = l
+            .ticks
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .fold(f64::INFINITY, f64::min);
+        text(
+            s,
+            tx,
+            y + 16.0,
+            "middle",
+            false,
+            &tick_label(*t, f.ratio, step),
+        );
     }
     let mut ny = y + 2.0 * ROW;
     if let Some((left, right)) = &f.favours {
@@ -410,11 +455,9 @@ fn describe(f: &Forest) -> String {
                     p.push_str(&format!(", weight {w:.1}%"));
                 }
                 p.push_str(&format!(
-                    ", {} {} [{}, {}].",
+                    ", {} {}.",
                     f.measure.to_lowercase(),
-                    fmt(r.estimate),
-                    fmt(r.ci_low),
-                    fmt(r.ci_high)
+                    interval(r, decimals(f))
                 ));
                 parts.push(p);
             }
@@ -422,4 +465,48 @@ fn describe(f: &Forest) -> String {
         }
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(e: f64, lo: f64, hi: f64) -> Row {
+        Row {
+            label: "A".into(),
+            cells: Vec::new(),
+            estimate: e,
+            ci_low: lo,
+            ci_high: hi,
+            weight: Some(100.0),
+            kind: RowKind::Study,
+        }
+    }
+
+    #[test]
+    fn small_differences_keep_their_digits() {
+        // A rare event's risk difference (found by review).
+        let f = Forest {
+            measure: "Risk difference".into(),
+            ratio: false,
+            null: 0.0,
+            level: "95% CI".into(),
+            arms: Vec::new(),
+            arm_unit: String::new(),
+            rows: vec![row(0.003, -0.001, 0.007)],
+            favours: None,
+        };
+        assert_eq!(
+            interval(&f.rows[0], decimals(&f)),
+            "0.0030 [−0.0010, 0.0070]"
+        );
+        let (lo, hi, ticks) = axis(&f);
+        let step = ticks[1] - ticks[0];
+        let labels: Vec<String> = ticks.iter().map(|t| tick_label(*t, false, step)).collect();
+        let unique: std::collections::BTreeSet<&String> = labels.iter().collect();
+        assert_eq!(unique.len(), labels.len(), "{labels:?} on {lo}..{hi}");
+        assert!(labels.contains(&"0".to_string()), "{labels:?}");
+        let (svg, _) = draw(&f, "fig-f");
+        assert!(!svg.contains("NaN"));
+    }
 }

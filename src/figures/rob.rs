@@ -144,9 +144,24 @@ pub fn traffic(r: &Rob, id: &str) -> (String, String) {
         .iter()
         .map(|(_, n)| 34.0 + n.chars().count() as f64 * CHAR)
         .sum();
-    let w = (label_w + grid_w).max(legend_w + 8.0).ceil() + 4.0;
+    // The domains' names, one a line under the grid, as robvis lists them.
+    let names: Vec<String> = r
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("D{}: {d}", i + 1))
+        .collect();
+    let names_w = names
+        .iter()
+        .map(|n| n.chars().count() as f64 * CHAR * 10.0 / FONT)
+        .fold(0.0, f64::max);
+    let w = (label_w + grid_w)
+        .max(legend_w + 8.0)
+        .max(names_w + 4.0)
+        .ceil()
+        + 4.0;
     let body_h = r.studies.len() as f64 * CELL;
-    let h = (head + body_h + 46.0).ceil();
+    let h = (head + body_h + 46.0 + 14.0 * names.len().saturating_sub(1) as f64).ceil();
     let desc = describe(r);
     let mut s = svg_open(
         id,
@@ -191,19 +206,15 @@ pub fn traffic(r: &Rob, id: &str) -> (String, String) {
             ));
         }
     }
-    // The domains' names under the grid, as robvis writes them.
     let mut y = head + body_h + 16.0;
-    let names: Vec<String> = r
-        .domains
-        .iter()
-        .enumerate()
-        .map(|(i, d)| format!("D{}: {d}", i + 1))
-        .collect();
-    s.push_str(&format!(
-        "<text x=\"0\" y=\"{y:.1}\" font-size=\"10\">{}</text>\n",
-        esc(&names.join("  "))
-    ));
-    y += 20.0;
+    for n in &names {
+        s.push_str(&format!(
+            "<text x=\"0\" y=\"{y:.1}\" font-size=\"10\">{}</text>\n",
+            esc(n)
+        ));
+        y += 14.0;
+    }
+    y += 6.0;
     legend(&mut s, r, 0.0, y);
     s.push_str("</svg>\n");
     (s, desc)

@@ -232,13 +232,18 @@ impl Pass<'_> {
     /// A line of a grid, simple or multiline table: the pipe table it
     /// is, in place of its first line, and its other lines taken.
     fn table_line(&mut self, i: usize, at: usize) -> bool {
-        let Some(&(start, n)) = self.tables.iter().find(|(s, n)| (*s..s + n).contains(&i)) else {
+        let Some(k) = self
+            .tables
+            .iter()
+            .position(|(s, n)| (*s..s + n).contains(&i))
+        else {
             return false;
         };
+        let (start, n) = self.tables[k];
         if i == start {
             let (last_at, last) = self.lines[i + n - 1];
             let end = last_at + last.trim_end_matches(['\n', '\r']).len();
-            let table = self.table_text.remove(0);
+            let table = std::mem::take(&mut self.table_text[k]);
             self.edit(at..end, &table);
         }
         true
@@ -326,21 +331,21 @@ pub fn prepare(src: &str) -> Prepared {
         tables: Vec::new(),
         table_text: Vec::new(),
     };
+    // Every line passes through the fence tracker, a table's too, so this
+    // pass and the next agree on what is code; an indented line (code, or
+    // a list item's continuation) starts no table.
     let mut fences = crate::model::fences::Fences::default();
-    let mut i = 0;
-    while i < lines.len() {
-        if fences.code(lines[i].1) {
-            i += 1;
+    let mut until = 0;
+    for i in 0..lines.len() {
+        let line = lines[i].1;
+        if fences.code(line) || i < until || line.starts_with("    ") || line.starts_with('\t') {
             continue;
         }
         let after_blank = i == 0 || lines[i - 1].1.trim().is_empty();
-        match super::tables::table_at(&lines[i..], after_blank) {
-            Some((text, n)) => {
-                p.tables.push((i, n));
-                p.table_text.push(text);
-                i += n;
-            }
-            None => i += 1,
+        if let Some((text, n)) = super::tables::table_at(&lines[i..], after_blank) {
+            p.tables.push((i, n));
+            p.table_text.push(text);
+            until = i + n;
         }
     }
     let mut fences = crate::model::fences::Fences::default();

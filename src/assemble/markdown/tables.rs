@@ -105,8 +105,23 @@ pub(super) fn grid_table(lines: &[(usize, &str)]) -> Option<(String, usize)> {
     let mut current: Vec<String> = vec![String::new(); cols];
     let mut header_rows = 0;
     let mut aligns: Vec<&str> = vec!["---"; cols];
-    for (k, (_, line)) in lines[..n].iter().enumerate().skip(1) {
+    for (k, (_, line)) in lines[..n].iter().enumerate() {
         let line = line.trim_end();
+        if k == 0 {
+            // The top border: a headerless table's alignments.
+            if line.contains(':') {
+                for (c, w) in cuts.windows(2).enumerate() {
+                    let seg = cut(line, w[0] + 1, w[1]);
+                    aligns[c] = match (seg.starts_with(':'), seg.ends_with(':')) {
+                        (true, true) => ":---:",
+                        (true, false) => ":---",
+                        (false, true) => "---:",
+                        _ => aligns[c],
+                    };
+                }
+            }
+            continue;
+        }
         if grid_border(line) {
             if current.iter().any(|c| !c.is_empty()) {
                 rows.push(std::mem::take(&mut current));
@@ -280,6 +295,11 @@ fn multiline_table(lines: &[(usize, &str)], headless: bool) -> Option<(String, u
         }
     }
     let runs = dash_runs(line(n)?)?;
+    // Without a header, one run is a rule; and the first row follows its
+    // line at once, as Pandoc has it.
+    if (headless && runs.len() < 2) || line(n + 1).is_none_or(blank) {
+        return None;
+    }
     n += 1;
     let spans = spans(&runs);
     let mut rows: Vec<Vec<&str>> = vec![Vec::new()];
@@ -392,5 +412,8 @@ mod tests {
         );
         // A rule over a paragraph is not a table.
         assert!(table_at(&lines("-----\nSome text.\n\nMore.\n"), true).is_none());
+        // Two rules around paragraphs are rules (found by review).
+        assert!(table_at(&lines("---\n\nPara one.\n\nPara two.\n\n---\n\n"), true).is_none());
+        assert!(table_at(&lines("---\n\nMethods\n-------\n"), true).is_none());
     }
 }

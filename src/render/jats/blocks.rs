@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+use super::esc;
 use super::Writer;
-use crate::model::escape::html as esc;
 use crate::model::*;
 
 impl Writer<'_> {
@@ -35,7 +35,39 @@ impl Writer<'_> {
         }
     }
 
-    /// Paragraph-level blocks (in an abstract, a list item, a note).
+    /// Blocks where JATS takes only paragraphs and lists (a list item, a
+    /// note, a definition, a table's foot): anything else goes inside a
+    /// paragraph, and an empty result is an empty paragraph.
+    pub fn p_only(&self, out: &mut String, blocks: &[Block]) {
+        self.p_only_with(out, blocks, false);
+    }
+
+    /// [`Writer::p_only`] where lists may stand beside the paragraphs (a
+    /// list item).
+    fn p_only_with(&self, out: &mut String, blocks: &[Block], lists: bool) {
+        let start = out.len();
+        for b in blocks {
+            match b {
+                Block::List { .. } | Block::Definitions(_) if lists => self.block(out, b),
+                Block::Para(i) | Block::Plain(i) => self.para_with(out, i, true),
+                Block::Heading(_) => self.paras(out, std::slice::from_ref(b)),
+                other => {
+                    let mut inner = String::new();
+                    self.block(&mut inner, other);
+                    if !inner.is_empty() {
+                        out.push_str("<p>");
+                        out.push_str(inner.trim_end());
+                        out.push_str("</p>\n");
+                    }
+                }
+            }
+        }
+        if out.len() == start {
+            out.push_str("<p/>");
+        }
+    }
+
+    /// Paragraph-level blocks (in an abstract, a section).
     pub fn paras(&self, out: &mut String, blocks: &[Block]) {
         for b in blocks {
             match b {
@@ -70,10 +102,7 @@ impl Writer<'_> {
                 let _ = write!(out, "<list list-type=\"{kind}\">");
                 for item in items {
                     out.push_str("<list-item>");
-                    if item.is_empty() {
-                        out.push_str("<p/>");
-                    }
-                    self.paras(out, item);
+                    self.p_only_with(out, item, true);
                     out.push_str("</list-item>");
                 }
                 out.push_str("</list>\n");
@@ -84,12 +113,11 @@ impl Writer<'_> {
                 out.push_str("</disp-quote>\n");
             }
             Block::Code { text, lang } => {
-                let lang = if lang.is_empty() {
-                    String::new()
+                if lang.is_empty() {
+                    let _ = writeln!(out, "<preformat>{}</preformat>", esc(text));
                 } else {
-                    format!(" language=\"{}\"", esc(lang))
-                };
-                let _ = writeln!(out, "<preformat{lang}>{}</preformat>", esc(text));
+                    let _ = writeln!(out, "<code language=\"{}\">{}</code>", esc(lang), esc(text));
+                }
             }
             Block::Table(t) => self.table(out, t),
             Block::Figure(f) => self.figure(out, f),
@@ -110,7 +138,7 @@ impl Writer<'_> {
                     out.push_str("</term>");
                     for d in defs {
                         out.push_str("<def>");
-                        self.paras(out, d);
+                        self.p_only(out, d);
                         out.push_str("</def>");
                     }
                     out.push_str("</def-item>");
@@ -123,6 +151,27 @@ impl Writer<'_> {
     /// A paragraph; a display formula in it becomes a `disp-formula` of
     /// its own (JATS puts them beside paragraphs, not inside).
     fn para(&self, out: &mut String, inl: &[Inline]) {
+        self.para_with(out, inl, false);
+    }
+
+    /// A paragraph; with `one`, a single `p` that holds its display
+    /// formulas (where a `disp-formula` may not stand alone).
+    fn para_with(&self, out: &mut String, inl: &[Inline], one: bool) {
+        if one {
+            out.push_str("<p>");
+            for i in inl {
+                match i {
+                    Inline::Math {
+                        tex,
+                        display: true,
+                        label,
+                    } => self.disp_formula(out, tex, label.as_deref()),
+                    other => self.inlines(out, std::slice::from_ref(other)),
+                }
+            }
+            out.push_str("</p>\n");
+            return;
+        }
         let mut run: Vec<&Inline> = Vec::new();
         let flush = |out: &mut String, run: &mut Vec<&Inline>| {
             let text: Vec<Inline> = run.drain(..).cloned().collect();
@@ -220,32 +269,38 @@ impl Writer<'_> {
             Some(Align::Right) => " align=\"right\"",
             None => "",
         };
-        if !t.header.is_empty() {
-            out.push_str("<thead>");
-            for row in &t.header {
-                out.push_str("<tr>");
-                for c in row {
-                    let span = |n: usize, what: &str| {
-                        if n > 1 {
-                            format!(" {what}=\"{n}\"")
-                        } else {
-                            String::new()
-                        }
-                    };
-                    let _ = write!(
-                        out,
-                        "<th{}{}>",
-                        span(c.colspan, "colspan"),
-                        span(c.rowspan, "rowspan")
-                    );
-                    self.inlines(out, &c.content);
-                    out.push_str("</th>");
-                }
-                out.push_str("</tr>");
+        let mut head = String::new();
+        for row in &t.header {
+            head.push_str("<tr>");
+            for c in row {
+                let span = |n: usize, what: &str| {
+                    if n > 1 {
+                        format!(" {what}=\"{n}\"")
+                    } else {
+                        String::new()
+                    }
+                };
+                let _ = write!(
+                    head,
+                    "<th{}{}>",
+                    span(c.colspan, "colspan"),
+                    span(c.rowspan, "rowspan")
+                );
+                self.inlines(&mut head, &c.content);
+                head.push_str("</th>");
             }
-            out.push_str("</thead>");
+            head.push_str("</tr>");
         }
-        out.push_str("<tbody>");
+        // A table of header rows only: they go in the body (JATS needs a
+        // row there).
+        if t.rows.is_empty() {
+            let _ = write!(out, "<tbody>{head}");
+        } else {
+            if !head.is_empty() {
+                let _ = write!(out, "<thead>{head}</thead>");
+            }
+            out.push_str("<tbody>");
+        }
         for row in &t.rows {
             match row {
                 Row::Group(g) => {
@@ -270,7 +325,7 @@ impl Writer<'_> {
         out.push_str("</tbody></table>");
         if !t.notes.is_empty() {
             out.push_str("<table-wrap-foot>");
-            self.paras(out, &t.notes);
+            self.p_only(out, &t.notes);
             out.push_str("</table-wrap-foot>");
         }
         out.push_str("</table-wrap>\n");

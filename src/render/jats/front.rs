@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+use super::esc;
 use super::Writer;
-use crate::model::escape::html as esc;
 use crate::model::*;
 
 /// `<day>`, `<month>`, `<year>` of an ISO date (`2025-07-15`, `2025-07`,
@@ -82,6 +82,9 @@ pub fn front(w: &Writer, out: &mut String) {
 fn contribs(w: &Writer, out: &mut String) {
     let doc = w.doc;
     let corresp: Vec<&Author> = doc.authors.iter().filter(|a| a.corresponding).collect();
+    if doc.authors.is_empty() {
+        return;
+    }
     out.push_str("<contrib-group>\n");
     for a in &doc.authors {
         let _ = write!(

@@ -14,8 +14,26 @@ use std::fmt::Write as _;
 
 use super::{Job, OutFile, Rendered, Renderer};
 use crate::diag::{Diagnostics, SourceMap};
-use crate::model::escape::html as esc;
 use crate::model::*;
+
+/// Text for XML: escaped, and without the characters XML 1.0 may not hold
+/// (C0 controls but tab and newlines, U+FFFE, U+FFFF), which a PDF's
+/// copied text can bring.
+pub(crate) fn esc(s: &str) -> String {
+    let clean: std::borrow::Cow<str> = if s.chars().any(forbidden) {
+        s.chars()
+            .filter(|c| !forbidden(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    };
+    crate::model::escape::html(&clean)
+}
+
+fn forbidden(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
+}
 
 /// The JATS renderer (`<slug>.xml`).
 pub struct Jats;
@@ -53,14 +71,14 @@ fn xml_id(id: &str) -> String {
     let mut out: String = id
         .chars()
         .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 c
             } else {
                 '_'
             }
         })
         .collect();
-    if !out.chars().next().is_some_and(char::is_alphabetic) {
+    if !out.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
         out.insert(0, 'x');
     }
     out

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use hayagriva::types::EntryType;
 
+use super::esc;
 use super::Writer;
 use crate::load::latex_text::plain;
-use crate::model::escape::html as esc;
 use crate::model::*;
 
 fn publication_type(e: &hayagriva::Entry) -> &'static str {
@@ -151,7 +151,7 @@ fn back_matter(w: &Writer, out: &mut String, part: &TitledBlocks, fns: &mut Stri
                 "<fn fn-type=\"{kind}\"><p><bold>{}</bold></p>",
                 esc(&part.title)
             );
-            w.paras(fns, &part.blocks);
+            w.p_only(fns, &part.blocks);
             fns.push_str("</fn>");
         }
         None if t.contains("acknowledg") => {
@@ -211,10 +211,7 @@ pub fn back(w: &Writer, out: &mut String) {
         out.push_str("<fn-group>");
         for (i, blocks) in doc.footnotes.iter().enumerate() {
             let _ = write!(out, "<fn id=\"fn{}\"><label>{}</label>", i + 1, i + 1);
-            if blocks.is_empty() {
-                out.push_str("<p/>");
-            }
-            w.paras(out, blocks);
+            w.p_only(out, blocks);
             out.push_str("</fn>");
         }
         out.push_str("</fn-group>\n");
