@@ -236,3 +236,65 @@ fn the_battery_converts_in_both_outputs_and_they_agree() {
     assert!(unexpected.is_empty(), "{}", unexpected.join("\n"));
     assert!(passed * 100 >= all.len() * 95);
 }
+
+/// The characters an OMML equation draws: its runs' text and its
+/// operators', delimiters' and accents' characters.
+fn omml_symbols(omml: &str) -> Vec<char> {
+    let doc = format!(
+        "<m:oMath xmlns:m=\"{}\">{omml}</m:oMath>",
+        galley::assemble::math::omml::NS
+    );
+    let tree = roxmltree::Document::parse(&doc).unwrap_or_else(|e| panic!("not XML ({e}): {doc}"));
+    let mut text = String::new();
+    let hidden = |n: &roxmltree::Node| n.ancestors().any(|a| a.tag_name().name() == "phant");
+    for n in tree.descendants().filter(|n| n.is_element() && !hidden(n)) {
+        match n.tag_name().name() {
+            "t" => text.push_str(n.text().unwrap_or("")),
+            "chr" | "begChr" | "endChr" => text.push_str(
+                n.attribute((galley::assemble::math::omml::NS, "val"))
+                    .unwrap_or(""),
+            ),
+            _ => {}
+        }
+    }
+    normalise(&text)
+}
+
+#[test]
+fn the_battery_converts_to_word_equations_with_the_same_symbols() {
+    let c = Converter::new();
+    let mut problems = Vec::new();
+    let mut converted = 0;
+    for (tex, display) in battery() {
+        let Ok(f) = c.convert(&tex, display) else {
+            continue;
+        };
+        match galley::assemble::math::omml::from_mathml(&f.mathml) {
+            Ok(omml) => {
+                // The same symbols as the site's (Word orders a large
+                // operator's limits and an accent its own way).
+                let mut site = mathml_symbols(&f.mathml);
+                let mut word = omml_symbols(&omml);
+                site.sort_unstable();
+                word.sort_unstable();
+                if site != word {
+                    problems.push(format!(
+                        "{tex}: site {:?}, Word {:?}",
+                        site.iter().collect::<String>(),
+                        word.iter().collect::<String>()
+                    ));
+                }
+                converted += 1;
+            }
+            Err(e) => problems.push(format!("{tex}: {e}")),
+        }
+    }
+    eprintln!("omml: {converted} formulas");
+    assert!(converted >= 190, "{converted}");
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

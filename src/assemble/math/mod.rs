@@ -2,6 +2,7 @@
 //! math-core, then from that MathML to Typst for the PDF (`typst.rs`), so
 //! one parse of the LaTeX feeds both outputs and they cannot disagree.
 
+pub mod omml;
 mod prepare;
 mod typst;
 
