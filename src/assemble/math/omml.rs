@@ -33,7 +33,16 @@ fn seq(nodes: &[Node]) -> Result<String, String> {
             i = end + 1;
             continue;
         }
-        out.push_str(&node(nodes[i])?);
+        let t = node(nodes[i])?;
+        // A large operator takes what follows as its operand (Word draws
+        // an empty one as a box).
+        if t.starts_with("<m:nary>") && t.ends_with("<m:e/></m:nary>") && i + 1 < nodes.len() {
+            let operand = node(nodes[i + 1])?;
+            out.push_str(&t.replace("<m:e/></m:nary>", &format!("<m:e>{operand}</m:e></m:nary>")));
+            i += 2;
+            continue;
+        }
+        out.push_str(&t);
         i += 1;
     }
     Ok(out)
@@ -120,11 +129,36 @@ fn delimited(nodes: &[Node], i: usize) -> Result<Option<(usize, String)>, String
     {
         return Ok(None);
     }
-    let Some(end) = (i + 1..nodes.len()).rev().find(|&j| is_fence(&nodes[j])) else {
-        return Ok(None);
+    // Without a closing fence (`cases`), the delimiter holds the rest.
+    let open_text = text_of(open);
+    let closing = |j: &usize| -> bool {
+        let t = text_of(nodes[*j]);
+        is_fence(&nodes[*j])
+            && (matches!(t.as_str(), ")" | "]" | "}" | "⟩" | "⌋" | "⌉" | "") || t == open_text)
     };
-    let close = text_of(nodes[end]);
-    let inner = seq(&nodes[i + 1..end])?;
+    // The matching fence: the first closing one at the same depth.
+    let mut depth = 0usize;
+    let mut found = None;
+    for (j, n) in nodes.iter().enumerate().skip(i + 1) {
+        if !is_fence(n) {
+            continue;
+        }
+        let t = text_of(*n);
+        if closing(&j) {
+            if depth == 0 {
+                found = Some(j);
+                break;
+            }
+            depth -= 1;
+        } else if matches!(t.as_str(), "(" | "[" | "{" | "⟨" | "⌊" | "⌈") {
+            depth += 1;
+        }
+    }
+    let (end, close, inner) = match found {
+        Some(end) => (end, text_of(nodes[end]), seq(&nodes[i + 1..end])?),
+        None if i + 1 < nodes.len() => (nodes.len() - 1, String::new(), seq(&nodes[i + 1..])?),
+        None => return Ok(None),
+    };
     Ok(Some((
         end,
         format!(
@@ -199,7 +233,18 @@ fn node(n: Node) -> Result<String, String> {
         }
         "mn" => run(&text_of(n), variant_style(n, Some("p"))),
         "mo" => run(&text_of(n), Some("p")),
-        "mtext" | "ms" => run(&text_of(n), Some("p")),
+        // Text in a formula: Word's normal text, not math italic.
+        "mtext" | "ms" => {
+            let t = text_of(n);
+            if t.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<m:r><m:rPr><m:nor/></m:rPr><m:t xml:space=\"preserve\">{}</m:t></m:r>",
+                    esc(&t)
+                )
+            }
+        }
         "mspace" => {
             let w = n.attribute("width").unwrap_or("");
             if w.starts_with('-') || w.is_empty() {
@@ -345,6 +390,9 @@ mod tests {
             "{s}"
         );
         let d = omml("<math><mrow><mo stretchy=\"true\" fence=\"true\">(</mo><mi>x</mi><mo stretchy=\"true\" fence=\"true\">)</mo></mrow></math>");
+        // Two pairs side by side stay two.
+        let two_pairs = omml("<math><mo fence=\"true\">(</mo><mi>a</mi><mo fence=\"true\">)</mo><mo fence=\"true\">(</mo><mi>b</mi><mo fence=\"true\">)</mo></math>");
+        assert_eq!(two_pairs.matches("<m:d>").count(), 2, "{two_pairs}");
         assert!(
             d.contains("<m:begChr m:val=\"(\"/><m:endChr m:val=\")\"/>"),
             "{d}"
