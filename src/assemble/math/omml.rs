@@ -284,6 +284,32 @@ fn node(n: Node) -> Result<String, String> {
             let [b, i] = two(n)?;
             format!("<m:rad>{}{}</m:rad>", arg("deg", i)?, arg("e", b)?)
         }
+        "msup" | "msub" | "msubsup" | "mover" | "munder" | "munderover" => scripts(n, name)?,
+        "mtable" => {
+            let mut rows = String::new();
+            for r in kids(n) {
+                rows.push_str("<m:mr>");
+                for c in kids(r) {
+                    rows.push_str(&wrap("e", &seq(&kids(c))?));
+                }
+                rows.push_str("</m:mr>");
+            }
+            wrap("m", &rows)
+        }
+        "mtr" | "mtd" => seq(&kids(n))?,
+        "menclose" => wrap("borderBox", &wrap("e", &seq(&kids(n))?)),
+        other => {
+            return Err(format!(
+                "MathML element <{other}> has no Word equation form yet"
+            ))
+        }
+    })
+}
+
+/// Scripts, limits and accents: `msup`, `msub`, `msubsup`, `mover`,
+/// `munder`, `munderover` (a large operator's are an n-ary).
+fn scripts(n: Node, name: &str) -> Result<String, String> {
+    Ok(match name {
         "msup" => {
             let [b, s] = two(n)?;
             match is_large_op(b) {
@@ -347,24 +373,7 @@ fn node(n: Node) -> Result<String, String> {
                 ),
             }
         }
-        "mtable" => {
-            let mut rows = String::new();
-            for r in kids(n) {
-                rows.push_str("<m:mr>");
-                for c in kids(r) {
-                    rows.push_str(&wrap("e", &seq(&kids(c))?));
-                }
-                rows.push_str("</m:mr>");
-            }
-            wrap("m", &rows)
-        }
-        "mtr" | "mtd" => seq(&kids(n))?,
-        "menclose" => wrap("borderBox", &wrap("e", &seq(&kids(n))?)),
-        other => {
-            return Err(format!(
-                "MathML element <{other}> has no Word equation form yet"
-            ))
-        }
+        other => return Err(format!("internal: <{other}> is not a script")),
     })
 }
 
