@@ -139,11 +139,15 @@ pub fn render(
             Err(_) => Err(Diagnostic::error(format!("in {what}: the template wrote invalid UTF-8"))
                 .at(&origin.file, origin.offset..origin.offset)),
         },
-        Ok(Err(_)) if out.over => Err(Diagnostic::error(format!(
-            "in {what}: the template's output grew past {} MB",
-            out.limit >> 20
-        ))
-        .at(&origin.file, origin.offset..origin.offset)),
+        // Where the writing stopped, with the budget's message.
+        Ok(Err(e)) if out.over => {
+            let mut d = located(&e, origin, protected, what);
+            d.message = format!(
+                "in {what}: the template's output grew past {} MB",
+                out.limit >> 20
+            );
+            Err(d)
+        }
         Ok(Err(e)) => Err(located(&e, origin, protected, what)),
         Err(panic) => Err(Diagnostic::error(format!(
             "in {what}: the template engine cannot evaluate this template ({panic}); write the expression another way"
@@ -182,7 +186,19 @@ fn located(e: &Error, origin: &Origin, protected: &str, what: &str) -> Diagnosti
                 super::protect::restore(&protected[r]),
             )
         }
-        _ => (e.line().unwrap_or(1), String::new()),
+        // Without a place (a write that failed): the first tag.
+        _ => (
+            e.line().unwrap_or_else(|| {
+                let first = text
+                    .find("{{")
+                    .into_iter()
+                    .chain(text.find("{%"))
+                    .min()
+                    .unwrap_or(0);
+                text[..first].matches('\n').count() + 1
+            }),
+            String::new(),
+        ),
     };
     let start = crate::diag::offset_of(text, line, 1);
     let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
