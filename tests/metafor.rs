@@ -88,23 +88,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 
 fn data(measure: Measure, s: &[Option<f64>]) -> Option<StudyData> {
     let v: Vec<f64> = s.iter().copied().collect::<Option<_>>()?;
-    Some(match measure {
-        Measure::OR | Measure::RR | Measure::RD => StudyData::Binary {
-            ai: v[0],
-            n1: v[1],
-            ci: v[2],
-            n2: v[3],
-        },
-        Measure::MD | Measure::SMD => StudyData::Continuous {
-            m1: v[0],
-            sd1: v[1],
-            n1: v[2],
-            m2: v[3],
-            sd2: v[4],
-            n2: v[5],
-        },
-        Measure::GEN => StudyData::Generic { yi: v[0], vi: v[1] },
-    })
+    StudyData::from_values(measure, &v)
 }
 
 #[test]

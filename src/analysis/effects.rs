@@ -22,6 +22,35 @@ pub enum StudyData {
     Generic { yi: f64, vi: f64 },
 }
 
+impl StudyData {
+    /// A study's data from its numbers in [`StudyData`]'s order for the
+    /// measure: ai, n1, ci, n2 (binary); m1, sd1, n1, m2, sd2, n2
+    /// (continuous); yi, vi (GEN). None if there are too few.
+    pub fn from_values(measure: Measure, v: &[f64]) -> Option<StudyData> {
+        Some(match measure {
+            Measure::OR | Measure::RR | Measure::RD => {
+                let [ai, n1, ci, n2] = v.get(..4)?.try_into().ok()?;
+                StudyData::Binary { ai, n1, ci, n2 }
+            }
+            Measure::MD | Measure::SMD => {
+                let [m1, sd1, n1, m2, sd2, n2] = v.get(..6)?.try_into().ok()?;
+                StudyData::Continuous {
+                    m1,
+                    sd1,
+                    n1,
+                    m2,
+                    sd2,
+                    n2,
+                }
+            }
+            Measure::GEN => {
+                let [yi, vi] = v.get(..2)?.try_into().ok()?;
+                StudyData::Generic { yi, vi }
+            }
+        })
+    }
+}
+
 /// The effect size `yi` and sampling variance `vi` of a study, or what is
 /// wrong with its data (the message completes "the study's ...").
 pub fn effect(measure: Measure, data: StudyData) -> Result<(f64, f64), String> {

@@ -163,28 +163,16 @@ fn columns(a: &LoadedAnalysis) -> Vec<(&'static str, String)> {
     }
 }
 
-fn study_data(measure: Measure, v: &[f64], sei: bool) -> StudyData {
-    match measure {
-        Measure::OR | Measure::RR | Measure::RD => StudyData::Binary {
-            ai: v[0],
-            n1: v[1],
-            ci: v[2],
-            n2: v[3],
-        },
-        Measure::MD | Measure::SMD => StudyData::Continuous {
-            m1: v[0],
-            sd1: v[1],
-            n1: v[2],
-            m2: v[3],
-            sd2: v[4],
-            n2: v[5],
-        },
-        // A standard error's square, kept negative if it was, to be refused.
-        Measure::GEN => StudyData::Generic {
-            yi: v[0],
-            vi: if sei { v[1] * v[1].abs() } else { v[1] },
-        },
-    }
+fn study_data(measure: Measure, v: &[f64], sei: bool) -> Option<StudyData> {
+    // A standard error's square, kept negative if it was, to be refused.
+    let vi;
+    let v = if sei && measure == Measure::GEN {
+        vi = [v[0], v[1] * v[1].abs()];
+        &vi[..]
+    } else {
+        v
+    };
+    StudyData::from_values(measure, v)
 }
 
 /// An unknown column is an error at the spec's line where it is named.
@@ -289,7 +277,9 @@ fn read_studies(
         if bad {
             continue;
         }
-        let data = study_data(s.measure, &values, sei);
+        let Some(data) = study_data(s.measure, &values, sei) else {
+            continue;
+        };
         match effect(s.measure, data) {
             Ok((yi, vi)) => studies.push(Study {
                 label,

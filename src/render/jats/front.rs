@@ -173,19 +173,7 @@ fn dates(doc: &Document, out: &mut String) {
         let _ = write!(out, "<issue>{}</issue>", esc(i));
     }
     if let Some(p) = &doc.pages {
-        match p.split_once(['-', '–']) {
-            Some((a, b)) => {
-                let _ = write!(
-                    out,
-                    "<fpage>{}</fpage><lpage>{}</lpage>",
-                    esc(a.trim()),
-                    esc(b.trim())
-                );
-            }
-            None => {
-                let _ = write!(out, "<elocation-id>{}</elocation-id>", esc(p));
-            }
-        }
+        super::pages(out, p);
     }
     let history: Vec<&DateEntry> = doc
         .dates

@@ -31,6 +31,24 @@ pub(crate) fn esc(s: &str) -> String {
     crate::model::escape::html(&clean)
 }
 
+/// Pages as JATS writes them: `<fpage>`/`<lpage>` for a range
+/// (`101-110`), an `<elocation-id>` for anything else (`e70031`).
+pub(crate) fn pages(out: &mut String, p: &str) {
+    match p.split_once(['-', '–']) {
+        Some((a, b)) => {
+            let _ = write!(
+                out,
+                "<fpage>{}</fpage><lpage>{}</lpage>",
+                esc(a.trim()),
+                esc(b.trim())
+            );
+        }
+        None => {
+            let _ = write!(out, "<elocation-id>{}</elocation-id>", esc(p));
+        }
+    }
+}
+
 fn forbidden(c: char) -> bool {
     (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
 }

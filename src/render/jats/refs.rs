@@ -92,20 +92,7 @@ fn element_citation(e: &hayagriva::Entry) -> String {
         let _ = write!(out, "<issue>{}</issue>", esc(&i.to_string()));
     }
     if let Some(pr) = e.page_range() {
-        let s = pr.to_string();
-        match s.split_once(['-', '–']) {
-            Some((a, b)) => {
-                let _ = write!(
-                    out,
-                    "<fpage>{}</fpage><lpage>{}</lpage>",
-                    esc(a.trim()),
-                    esc(b.trim())
-                );
-            }
-            None => {
-                let _ = write!(out, "<elocation-id>{}</elocation-id>", esc(&s));
-            }
-        }
+        super::pages(&mut out, &pr.to_string());
     }
     if let Some(p) = e.publisher().or_else(|| parent.and_then(|p| p.publisher())) {
         if let Some(name) = p.name() {
