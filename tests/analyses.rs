@@ -226,6 +226,12 @@ fn a_forest_plot_draws_the_analysis() {
         "Aronson 1948, Treatment 4/123, Control 11/139, weight 5.1%, risk ratio 0.41 [0.13, 1.26]."
     ));
     assert!(p.path().join("public/figures/fig-forest.svg").is_file());
+    // And as a table, for readers who cannot see the plot.
+    let data = between(&html, "<details class=\"figure-data\">", "</details>")
+        .expect("no table of the plot");
+    assert!(data.contains("<tr><td>Aronson 1948</td><td class=\"align-right\">4/123</td><td class=\"align-right\">11/139</td><td class=\"align-right\">5.1%</td><td class=\"align-right\">0.41 [0.13, 1.26]</td></tr>"), "{data}");
+    assert!(data.contains("<th colspan=\"5\" scope=\"rowgroup\">random</th>"));
+    assert!(data.contains("Heterogeneity: τ² = 0.31"));
     // The same SVG in the PDF, which stays PDF/UA.
     let pdf = std::fs::read_dir(p.path().join("public"))
         .unwrap()

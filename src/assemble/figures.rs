@@ -42,6 +42,7 @@ impl Assembler<'_> {
         if !self.note_placement(&id, span.clone()) {
             return None;
         }
+        let mut data = None;
         let (body, alt, data_caption) = match (get("kind"), get("src")) {
             (Some(name), _) if name == "rob-traffic" || name == "rob-summary" => {
                 let (svg, alt) = self.rob_figure(&id, &name, &args, span.clone())?;
@@ -52,7 +53,8 @@ impl Assembler<'_> {
                 (body, get("alt").unwrap_or(alt), None)
             }
             (Some(name), _) if name == "forest" => {
-                let (svg, alt) = self.forest(&id, get("analysis"), span.clone())?;
+                let (svg, alt, table) = self.forest(&id, get("analysis"), span.clone())?;
+                data = Some(Box::new(table));
                 let body = FigureBody::Svg {
                     svg,
                     file: format!("figures/{id}.svg"),
@@ -100,6 +102,7 @@ impl Assembler<'_> {
             caption,
             alt,
             body,
+            data,
         })))
     }
 

@@ -6,7 +6,8 @@ use std::ops::Range;
 use super::analyses::Result;
 use super::assembler::Assembler;
 use crate::analysis::{Pooled, StudyData, Test};
-use crate::figures::forest::{self, fmt, Forest, Row, RowKind};
+use crate::figures::forest::{self, fmt, Forest, Row as PlotRow, RowKind};
+use crate::model::{Align, Block, Cell, Column, HeaderCell, Inline, Row, Table};
 
 /// A p-value as a forest plot's notes print it.
 fn p_text(p: f64) -> String {
@@ -63,8 +64,8 @@ fn heterogeneity(p: &Pooled, random: bool) -> String {
     )
 }
 
-fn pooled_row(r: &Result, label: String, p: &Pooled, weight: f64) -> Row {
-    Row {
+fn pooled_row(r: &Result, label: String, p: &Pooled, weight: f64) -> PlotRow {
+    PlotRow {
         label,
         cells: Vec::new(),
         estimate: r.scale(p.estimate),
@@ -86,7 +87,7 @@ pub fn build(r: &Result) -> Forest {
     let study_row = |i: usize| {
         let st = &r.studies[i];
         let se = st.vi.sqrt();
-        Row {
+        PlotRow {
             label: st.label.clone(),
             cells: cells(&st.data),
             estimate: r.scale(st.yi),
@@ -100,7 +101,7 @@ pub fn build(r: &Result) -> Forest {
     let mut rows = Vec::new();
     if r.subgroups.len() > 1 {
         for g in &r.subgroups {
-            rows.push(Row {
+            rows.push(PlotRow {
                 label: g.name.clone(),
                 cells: Vec::new(),
                 estimate: f64::NAN,
@@ -119,7 +120,7 @@ pub fn build(r: &Result) -> Forest {
         rows.extend((0..r.studies.len()).map(study_row));
     }
     rows.push(pooled_row(r, format!("Total ({level})"), &r.pooled, 100.0));
-    let note = |label: String| Row {
+    let note = |label: String| PlotRow {
         label,
         cells: Vec::new(),
         estimate: f64::NAN,
@@ -172,6 +173,58 @@ pub fn build(r: &Result) -> Forest {
     }
 }
 
+/// The plot's numbers as a table: a row per study and pooled estimate,
+/// a group row per subgroup, the notes below.
+pub fn table(f: &Forest) -> Table {
+    let text = |t: String| Cell::Blocks(vec![Block::Plain(vec![Inline::Text(t)])]);
+    let header_cell = |t: &str| HeaderCell {
+        content: vec![Inline::Text(t.to_string())],
+        colspan: 1,
+        rowspan: 1,
+    };
+    let mut header = vec![header_cell("Study")];
+    for a in &f.arms {
+        header.push(header_cell(&format!("{a} ({})", f.arm_unit)));
+    }
+    header.push(header_cell("Weight"));
+    header.push(header_cell(&format!("{} [{}]", f.measure, f.level)));
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for r in &f.rows {
+        match r.kind {
+            RowKind::Heading => rows.push(Row::Group(vec![Inline::Text(r.label.clone())])),
+            RowKind::Note => notes.push(Block::Para(vec![Inline::Text(r.label.clone())])),
+            RowKind::Study | RowKind::Pooled => {
+                let mut cells = vec![text(r.label.clone())];
+                for i in 0..f.arms.len() {
+                    cells.push(text(r.cells.get(i).cloned().unwrap_or_default()));
+                }
+                cells.push(text(
+                    r.weight.map(|w| format!("{w:.1}%")).unwrap_or_default(),
+                ));
+                cells.push(text(forest::interval_text(f, r)));
+                rows.push(Row::Cells(cells));
+            }
+        }
+    }
+    let right = |n| Column {
+        align: Some(n),
+        width: None,
+    };
+    let mut columns = vec![right(Align::Left)];
+    columns.extend(std::iter::repeat_n(right(Align::Right), f.arms.len() + 2));
+    Table {
+        id: None,
+        number: None,
+        caption: Vec::new(),
+        columns,
+        header: vec![header],
+        rows,
+        notes,
+        marks: Vec::new(),
+    }
+}
+
 impl Assembler<'_> {
     /// The forest plot of `analysis`: its SVG and text alternative.
     pub(super) fn forest(
@@ -179,7 +232,7 @@ impl Assembler<'_> {
         id: &str,
         analysis: Option<String>,
         span: Range<usize>,
-    ) -> Option<(String, String)> {
+    ) -> Option<(String, String, Table)> {
         let Some(stem) = analysis else {
             let d = self.error_at(
                 span,
@@ -201,6 +254,8 @@ impl Assembler<'_> {
             self.diags.push(d);
             return None;
         };
-        Some(forest::draw(&build(r), id))
+        let f = build(r);
+        let (svg, alt) = forest::draw(&f, id);
+        Some((svg, alt, table(&f)))
     }
 }

@@ -52,6 +52,7 @@ impl Assembler<'_> {
             caption,
             alt,
             body,
+            data: None,
         }))
     }
 

@@ -185,6 +185,11 @@ struct Layout<'f> {
     max_weight: f64,
 }
 
+/// A row's estimate and interval as the plot prints them.
+pub fn interval_text(f: &Forest, r: &Row) -> String {
+    interval(r, decimals(f))
+}
+
 fn interval(r: &Row, d: usize) -> String {
     format!(
         "{} [{}, {}]",

@@ -198,6 +198,9 @@ pub struct Figure {
     pub caption: Vec<Inline>,
     pub alt: String,
     pub body: FigureBody,
+    /// The figure's numbers as a table, for readers who cannot see it (a
+    /// forest plot's); the site offers it under the figure.
+    pub data: Option<Box<Table>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -88,6 +88,7 @@ impl Sink for Rec {
             alt: Inline::plain(&caption, None),
             caption,
             body: crate::model::FigureBody::Image { src: src.into() },
+            data: None,
         }))
     }
     fn caption_table(

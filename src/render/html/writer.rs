@@ -395,6 +395,11 @@ impl<'d> HtmlWriter<'d> {
             }
         }
         out.push_str("</div>\n");
+        if let Some(t) = &f.data {
+            out.push_str("<details class=\"figure-data\"><summary>The figure's numbers as a table</summary>\n");
+            self.table(out, t);
+            out.push_str("</details>\n");
+        }
         if f.number == 0 {
             // Pandoc's figure without a `fig-` id: a caption, no number.
             if !f.caption.is_empty() {
