@@ -69,19 +69,10 @@ pub enum Template {
     MetaAnalysis,
 }
 
-/// Create the project in `dir`, which must not exist or be empty. With
-/// `with_theme`, the built-in theme is copied to theme/ for editing.
-/// Returns the files written, relative to `dir`.
-pub fn create(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>, String> {
-    create_from(dir, with_theme, Template::Basic)
-}
-
-/// [`create`] from a template.
-pub fn create_from(
-    dir: &Path,
-    with_theme: bool,
-    template: Template,
-) -> Result<Vec<PathBuf>, String> {
+/// Create the project in `dir` from `template`; `dir` must not exist or
+/// be empty. With `with_theme`, the built-in theme is copied to theme/
+/// for editing. Returns the files written, relative to `dir`.
+pub fn create(dir: &Path, with_theme: bool, template: Template) -> Result<Vec<PathBuf>, String> {
     super::ensure_empty(dir)?;
     let theme_files = crate::load::theme::BUILTIN
         .iter()
@@ -149,7 +140,7 @@ pub fn run(args: Args) -> std::process::ExitCode {
             Err(msg) => failed(&msg),
         };
     }
-    match create_from(&args.dir, args.theme, args.template) {
+    match create(&args.dir, args.theme, args.template) {
         Ok(files) => {
             created(&args.dir, &files);
             next_step(&args.dir)

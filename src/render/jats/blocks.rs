@@ -158,17 +158,10 @@ impl Writer<'_> {
     /// formulas (where a `disp-formula` may not stand alone).
     fn para_with(&self, out: &mut String, inl: &[Inline], one: bool) {
         if one {
+            // Display formulas are written as `disp-formula` wherever they
+            // stand (`Writer::inline`), here inside the paragraph.
             out.push_str("<p>");
-            for i in inl {
-                match i {
-                    Inline::Math {
-                        tex,
-                        display: true,
-                        label,
-                    } => self.disp_formula(out, tex, label.as_deref()),
-                    other => self.inlines(out, std::slice::from_ref(other)),
-                }
-            }
+            self.inlines(out, inl);
             out.push_str("</p>\n");
             return;
         }
@@ -200,7 +193,7 @@ impl Writer<'_> {
         flush(out, &mut run);
     }
 
-    fn disp_formula(&self, out: &mut String, tex: &str, label: Option<&str>) {
+    pub(super) fn disp_formula(&self, out: &mut String, tex: &str, label: Option<&str>) {
         match label.and_then(|l| self.doc.targets.get(l).map(|t| (l, t))) {
             Some((l, t)) => {
                 let _ = write!(

@@ -158,6 +158,11 @@ impl<'a> Writer<'a> {
                 let _ = write!(out, "<monospace>{}</monospace>", esc(c));
             }
             Inline::Raw { .. } => {}
+            Inline::Math {
+                tex,
+                display: true,
+                label,
+            } => self.disp_formula(out, tex, label.as_deref()),
             Inline::Math { tex, display, .. } => {
                 let _ = write!(
                     out,
