@@ -179,6 +179,7 @@ fn html(b: divan::Bencher) {
     let info = html::PageInfo {
         pdf_file: Some("paper.pdf".into()),
         jats_file: None,
+        docx_file: None,
         bib_file: "paper.bib".into(),
         data_files: Vec::new(),
         base_url: None,
@@ -204,6 +205,7 @@ fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
         base_url: None,
         pdf_link: None,
         jats_link: None,
+        docx_link: None,
         emit_typst: None,
     };
     galley::render::pdf::renderer::world(&job, &mut sources)

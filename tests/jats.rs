@@ -20,25 +20,8 @@ fn dtd() -> PathBuf {
 /// Build `root` into a temporary folder; the XML's path and text, and
 /// the page.
 fn build(root: &Path, out: &Path) -> (PathBuf, String, String) {
-    let r = galley(
-        &[
-            "build",
-            "--root",
-            root.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        root,
-    );
-    assert_eq!(r.status, 0, "{}", r.stderr);
-    let xml = std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "xml"))
-        .expect("no XML written");
+    let (xml, page) = build_to(root, out, "xml");
     let text = std::fs::read_to_string(&xml).unwrap();
-    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     (xml, text, page)
 }
 

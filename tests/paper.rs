@@ -46,19 +46,6 @@ fn html() -> String {
     std::fs::read_to_string(built().out.join("index.html")).unwrap()
 }
 
-/// Citation texts in reading order, e.g. "[2, 5–7]".
-fn citations(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(i) = rest.find("<span class=\"cite\" id=\"cite-") {
-        rest = &rest[i..];
-        let tip = rest.find("<span class=\"cite-tip\"").unwrap();
-        out.push(text_of(&rest[..tip]));
-        rest = &rest[tip..];
-    }
-    out
-}
-
 /// The article's in-text citations in reading order (sections 1–4 with
 /// Table 1 placed in 2.3 and Table 2 in 2.4), as printed.
 const ARTICLE_CITATIONS: &[&str] = &[

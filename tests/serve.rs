@@ -42,6 +42,11 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
     let (status, pdf) = server.get("/ketamine-ptsd-systematic-review.pdf");
     assert_eq!(status, 200);
     assert!(pdf.starts_with("%PDF"));
+    // The other outputs the page links are served with it.
+    for other in ["xml", "docx"] {
+        let (status, _) = server.get(&format!("/ketamine-ptsd-systematic-review.{other}"));
+        assert_eq!(status, 200, "{other}");
+    }
 
     // Only the edited section was read, rendered and parsed again.
     let log = server.log();

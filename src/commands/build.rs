@@ -17,16 +17,19 @@ pub struct Args {
     /// Output folder (default: public/ in the project root).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Build only the HTML site (the PDF and XML of the previous build
-    /// are kept).
-    #[arg(long, conflicts_with_all = ["pdf", "jats"])]
+    /// Build only the HTML site (the PDF, XML and Word file of the
+    /// previous build are kept).
+    #[arg(long, conflicts_with_all = ["pdf", "jats", "docx"])]
     html: bool,
-    /// Build only the PDF (the site and XML of the previous build are kept).
-    #[arg(long, conflicts_with = "jats")]
+    /// Build only the PDF (the other outputs of the previous build are kept).
+    #[arg(long, conflicts_with_all = ["jats", "docx"])]
     pdf: bool,
     /// Build only the JATS XML (`<slug>.xml`; the others are kept).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "docx")]
     jats: bool,
+    /// Build only the Word file (`<slug>.docx`; the others are kept).
+    #[arg(long)]
+    docx: bool,
     /// Replace an output folder even if it holds a .git folder or a project.
     #[arg(long)]
     force: bool,
@@ -64,6 +67,8 @@ pub fn run(args: Args) -> ExitCode {
         build = build.formats(&[Format::Pdf]);
     } else if args.jats {
         build = build.formats(&[Format::Jats]);
+    } else if args.docx {
+        build = build.formats(&[Format::Docx]);
     }
     match build.write(args.force) {
         Ok(report) => {

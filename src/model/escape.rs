@@ -1,5 +1,5 @@
-//! Escaping text for the formats galley writes: HTML (pages, SVG figures)
-//! and Typst (markup and string literals). One of each, shared by every
+//! Escaping text for the formats galley writes: HTML (pages, SVG figures),
+//! XML and Typst (markup and string literals). One of each, shared by every
 //! stage that writes them.
 
 /// HTML-escape text for element content and attribute values (SVG too).
@@ -16,6 +16,20 @@ pub fn html(s: &str) -> String {
         }
     }
     out
+}
+
+/// Text for XML (JATS, Word): escaped as for HTML, and without the
+/// characters XML 1.0 may not hold (C0 controls but tab and newlines,
+/// U+FFFE, U+FFFF), which a PDF's copied text can bring.
+pub fn xml(s: &str) -> String {
+    let forbidden = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
+    };
+    if s.chars().any(forbidden) {
+        html(&s.chars().filter(|c| !forbidden(*c)).collect::<String>())
+    } else {
+        html(s)
+    }
 }
 
 /// Escape text for Typst markup: every character with a meaning is escaped.

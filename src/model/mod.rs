@@ -469,6 +469,15 @@ impl Inline {
         }
     }
 
+    /// Whether inline content shows anything (not only spaces and
+    /// breaks).
+    pub fn visible(inlines: &[Inline]) -> bool {
+        inlines.iter().any(|i| {
+            !matches!(i, Inline::SoftBreak | Inline::LineBreak)
+                && !matches!(i, Inline::Text(t) if t.trim().is_empty())
+        })
+    }
+
     /// Plain text of inline content (for alt texts, metadata, tooltips).
     pub fn plain(inlines: &[Inline], doc: Option<&Document>) -> String {
         let mut out = String::new();

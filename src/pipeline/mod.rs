@@ -213,6 +213,7 @@ impl Build {
         };
         let pdf_link = link(Format::Pdf, "pdf");
         let jats_link = link(Format::Jats, "xml");
+        let docx_link = link(Format::Docx, "docx");
         let theme = Theme::new(&checked.project.root, &self.cache);
         let base_url = self
             .base_url
@@ -229,6 +230,7 @@ impl Build {
             base_url: base_url.as_deref(),
             pdf_link: pdf_link.as_deref(),
             jats_link: jats_link.as_deref(),
+            docx_link: docx_link.as_deref(),
             emit_typst: self.emit_typst.as_deref(),
         };
         let mut sources = checked.assembled.sources.clone();

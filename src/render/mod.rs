@@ -3,6 +3,7 @@
 //! theme, images, links) and gathers their files. A new output is a new
 //! module here plus one variant of [`Format`].
 
+pub mod docx;
 pub mod html;
 pub mod jats;
 pub mod pdf;
@@ -65,6 +66,8 @@ pub struct Job<'a> {
     pub pdf_link: Option<&'a str>,
     /// The JATS XML's file name, likewise.
     pub jats_link: Option<&'a str>,
+    /// The Word file's name, likewise.
+    pub docx_link: Option<&'a str>,
     /// Also write the PDF's generated Typst source and files here.
     pub emit_typst: Option<&'a Path>,
 }
@@ -118,10 +121,12 @@ pub enum Format {
     Pdf,
     /// JATS XML.
     Jats,
+    /// Word (DOCX).
+    Docx,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Site, Format::Pdf, Format::Jats];
+    pub const ALL: [Format; 4] = [Format::Site, Format::Pdf, Format::Jats, Format::Docx];
 
     /// A renderer of this format; `kept` for one that lives across builds.
     pub fn renderer(self, kept: bool) -> Box<dyn Renderer> {
@@ -133,6 +138,7 @@ impl Format {
                 pdf::renderer::Pdf::new()
             }),
             Format::Jats => Box::new(jats::Jats),
+            Format::Docx => Box::new(docx::Docx::default()),
         }
     }
 }

@@ -207,6 +207,43 @@ pub fn text_of(html: &str) -> String {
         .replace("&#39;", "'")
 }
 
+/// Build `root` into `out`: the output file ending in `.{ext}` and the
+/// site's page.
+pub fn build_to(root: &Path, out: &Path, ext: &str) -> (PathBuf, String) {
+    let r = galley(
+        &[
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        root,
+    );
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let file = std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == ext))
+        .unwrap_or_else(|| panic!("no .{ext} written"));
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    (file, page)
+}
+
+/// Citation texts in reading order, e.g. "[2, 5–7]".
+pub fn citations(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<span class=\"cite\" id=\"cite-") {
+        rest = &rest[i..];
+        let tip = rest.find("<span class=\"cite-tip\"").unwrap();
+        out.push(text_of(&rest[..tip]));
+        rest = &rest[tip..];
+    }
+    out
+}
+
 /// HTML with the citation tooltips removed (what a reader sees inline).
 pub fn without_tips(html: &str) -> String {
     let mut out = String::new();

@@ -75,6 +75,7 @@ fn content_type(key: &str) -> &'static str {
         "gif" => "image/gif",
         "webp" => "image/webp",
         "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "woff2" => "font/woff2",
         "ico" => "image/x-icon",
         _ => "application/octet-stream",

@@ -192,8 +192,9 @@ impl Builder {
         }
         let site_ms = started.elapsed().as_secs_f64() * 1000.0;
         let reuse = reuse_summary(&cache.take_stats());
-        let pdf_file = format!("{}.pdf", checked.assembled.doc.slug);
-        match self.publish_site(&site.files, &pdf_file) {
+        let slug = &checked.assembled.doc.slug;
+        let kept = ["pdf", "xml", "docx"].map(|ext| format!("{slug}.{ext}"));
+        match self.publish_site(&site.files, &kept) {
             Some(g) => eprintln!("[serve] site {g} ready in {site_ms:.0} ms ({reuse})"),
             None => eprintln!("[serve] rebuilt in {site_ms:.0} ms: nothing changed ({reuse})"),
         }
@@ -216,20 +217,17 @@ impl Builder {
             Some((_, unchanged, summary)) => (*unchanged, summary.clone().unwrap_or_default()),
             None => (false, String::new()),
         };
+        // Every other output (the PDF, the XML, the Word file) is served
+        // with the site it was made for.
+        let pdf_ms = pdf_started.elapsed().as_secs_f64() * 1000.0;
+        let g = self.publish_outputs(pdf.files);
         if unchanged {
             // Nothing the PDF is made of changed (a style sheet, a data
             // export): the PDF served is this build's.
-            let g = self.shared.live.lock().map_or(0, |l| l.generation);
-            self.shared.notify(Notice::Pdf(g));
             eprintln!("[serve] PDF of site {g} unchanged");
-            return;
+        } else {
+            eprintln!("[serve] PDF of site {g} ready in {pdf_ms:.0} ms ({summary})");
         }
-        let Some(file) = pdf.files.into_iter().find(|f| f.path == pdf_file) else {
-            return;
-        };
-        let pdf_ms = pdf_started.elapsed().as_secs_f64() * 1000.0;
-        let g = self.publish_pdf(&pdf_file, file.bytes);
-        eprintln!("[serve] PDF of site {g} ready in {pdf_ms:.0} ms ({summary})");
     }
 
     /// Report a failed rebuild. The cache keeps the last good build's
@@ -245,9 +243,9 @@ impl Builder {
         self.shared.notify(Notice::Failed(text));
     }
 
-    /// Serve a new site (keeping the previous PDF until the new one is
-    /// ready). Returns the new generation, or None when nothing changed.
-    fn publish_site(&self, site: &[OutFile], pdf_file: &str) -> Option<u64> {
+    /// Serve a new site (keeping the previous PDF, XML and Word file
+    /// until the new ones are ready). Returns the new generation, or None when nothing changed.
+    fn publish_site(&self, site: &[OutFile], kept: &[String]) -> Option<u64> {
         let parts: Vec<&[u8]> = site
             .iter()
             .flat_map(|f| [f.path.as_bytes(), f.bytes.as_slice()])
@@ -261,8 +259,10 @@ impl Builder {
             .iter()
             .map(|f| (f.path.clone(), Arc::new(f.bytes.clone())))
             .collect();
-        if let Some(pdf) = live.files.get(pdf_file) {
-            files.insert(pdf_file.to_string(), pdf.clone());
+        for name in kept {
+            if let Some(f) = live.files.get(name) {
+                files.insert(name.clone(), f.clone());
+            }
         }
         live.files = Arc::new(files);
         live.digest = digest;
@@ -274,10 +274,12 @@ impl Builder {
         Some(g)
     }
 
-    fn publish_pdf(&self, name: &str, bytes: Vec<u8>) -> u64 {
+    fn publish_outputs(&self, outputs: Vec<crate::render::OutFile>) -> u64 {
         let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
         let mut files = (*live.files).clone();
-        files.insert(name.to_string(), Arc::new(bytes));
+        for f in outputs {
+            files.insert(f.path, Arc::new(f.bytes));
+        }
         live.files = Arc::new(files);
         let g = live.generation;
         drop(live);

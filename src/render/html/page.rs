@@ -29,6 +29,7 @@ pub struct DataLink {
 pub struct PageInfo<'a> {
     pub pdf_file: Option<String>,
     pub jats_file: Option<String>,
+    pub docx_file: Option<String>,
     pub bib_file: String,
     pub data_files: Vec<DataLink>,
     pub base_url: Option<String>,
@@ -195,6 +196,7 @@ fn site_value(doc: &Document, info: &PageInfo) -> Map<String, Value> {
         "canonical": root,
         "pdf_file": info.pdf_file,
         "jats_file": info.jats_file,
+        "docx_file": info.docx_file,
         "bib_file": info.bib_file,
         "data_files": info.data_files.iter().map(|d| json!({"name": d.name, "json": d.json, "csv": d.csv})).collect::<Vec<_>>(),
         "pub_date": doc.publication_date().map(|d| d.iso.clone()),

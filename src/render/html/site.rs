@@ -28,6 +28,7 @@ impl Renderer for Site {
         let info = PageInfo {
             pdf_file: job.pdf_link.map(str::to_string),
             jats_file: job.jats_link.map(str::to_string),
+            docx_file: job.docx_link.map(str::to_string),
             bib_file: bib_file.clone(),
             data_files,
             base_url: job.base_url.map(str::to_string),

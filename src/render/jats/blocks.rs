@@ -168,10 +168,7 @@ impl Writer<'_> {
         let mut run: Vec<&Inline> = Vec::new();
         let flush = |out: &mut String, run: &mut Vec<&Inline>| {
             let text: Vec<Inline> = run.drain(..).cloned().collect();
-            if text.iter().any(|i| {
-                !matches!(i, Inline::SoftBreak | Inline::LineBreak)
-                    && !matches!(i, Inline::Text(t) if t.trim().is_empty())
-            }) {
+            if Inline::visible(&text) {
                 out.push_str("<p>");
                 self.inlines(out, &text);
                 out.push_str("</p>\n");

@@ -16,20 +16,7 @@ use super::{Job, OutFile, Rendered, Renderer};
 use crate::diag::{Diagnostics, SourceMap};
 use crate::model::*;
 
-/// Text for XML: escaped, and without the characters XML 1.0 may not hold
-/// (C0 controls but tab and newlines, U+FFFE, U+FFFF), which a PDF's
-/// copied text can bring.
-pub(crate) fn esc(s: &str) -> String {
-    let clean: std::borrow::Cow<str> = if s.chars().any(forbidden) {
-        s.chars()
-            .filter(|c| !forbidden(*c))
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
-    };
-    crate::model::escape::html(&clean)
-}
+pub(crate) use crate::model::escape::xml as esc;
 
 /// Pages as JATS writes them: `<fpage>`/`<lpage>` for a range
 /// (`101-110`), an `<elocation-id>` for anything else (`e70031`).
@@ -47,10 +34,6 @@ pub(crate) fn pages(out: &mut String, p: &str) {
             let _ = write!(out, "<elocation-id>{}</elocation-id>", esc(p));
         }
     }
-}
-
-fn forbidden(c: char) -> bool {
-    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
 }
 
 /// The JATS renderer (`<slug>.xml`).

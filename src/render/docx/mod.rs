@@ -1,0 +1,74 @@
+//! Word (DOCX): the article as journals take it, from the same document as
+//! the other outputs. Built-in Word styles an editor can restyle (or a
+//! project's `theme/reference.docx` replaces), native equations (OMML)
+//! converted from the MathML the site shows, real tables, footnotes,
+//! bookmarks for every citation and cross-reference, figures as PNG with
+//! their SVG beside. The package is written with fixed timestamps, so two
+//! builds give the same bytes.
+
+mod blocks;
+mod front;
+mod media;
+mod package;
+mod styles;
+mod tables;
+mod writer;
+
+use super::{Job, OutFile, Rendered, Renderer};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+
+pub(crate) use crate::model::escape::xml as esc;
+
+/// The reference document's path in the project (Pandoc's convention).
+pub const REFERENCE: &str = "theme/reference.docx";
+
+/// The DOCX renderer (`<slug>.docx`).
+#[derive(Default)]
+pub struct Docx {
+    /// `theme/reference.docx`, read in [`Renderer::prepare`].
+    reference: Option<styles::Reference>,
+}
+
+impl Renderer for Docx {
+    fn name(&self) -> &'static str {
+        "Word"
+    }
+
+    fn main_file(&self, slug: &str) -> Option<String> {
+        Some(format!("{slug}.docx"))
+    }
+
+    fn prepare(&mut self, job: &Job, _sources: &mut SourceMap) -> Result<(), Diagnostics> {
+        let path = job.project.root.join(REFERENCE);
+        self.reference = None;
+        if !path.is_file() {
+            return Ok(());
+        }
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Diagnostics::from(Diagnostic::error(format!("cannot read it: {e}")).in_file(REFERENCE))
+        })?;
+        self.reference = Some(styles::Reference::read(&bytes).map_err(|m| {
+            Diagnostics::from(
+                Diagnostic::error(format!("not a Word reference document: {m}"))
+                    .in_file(REFERENCE)
+                    .with_note("save a Word file (.docx) whose styles the output should take"),
+            )
+        })?);
+        Ok(())
+    }
+
+    fn render(&mut self, job: &Job, _sources: &mut SourceMap) -> Result<Rendered, Diagnostics> {
+        let doc = &job.assembled.doc;
+        let made = package::package(job, self.reference.as_ref())?;
+        Ok(Rendered {
+            files: vec![OutFile::new(&format!("{}.docx", doc.slug), made.bytes)],
+            warnings: made.warnings,
+            summary: Some(format!(
+                "{} footnotes, {} images",
+                doc.footnotes.len(),
+                made.images
+            )),
+            ..Rendered::default()
+        })
+    }
+}
