@@ -201,6 +201,7 @@ fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
         images: &[],
         assets: &[],
         fonts: &[],
+        word_reference: None,
         naming: Naming::Plain,
         base_url: None,
         pdf_link: None,

@@ -370,6 +370,9 @@ fn a_reference_docx_gives_the_styles() {
     assert!(s.contains("w:styleId=\"Heading1\"") && s.contains("w:styleId=\"FootnoteText\""));
     let found = read(&docx);
     assert!(found["named"]["Heading 1"].as_bool().unwrap());
+    // It is an input of the build like any other.
+    let manifest = std::fs::read_to_string(out.path().join("manifest.json")).unwrap();
+    assert!(manifest.contains("theme/reference.docx"), "{manifest}");
     // A reference that is not a Word file: an error at it, and the
     // previous output left as it was.
     let before = snapshot(out.path());

@@ -134,6 +134,25 @@ impl Theme {
         Ok(out)
     }
 
+    /// The project's reference document for the Word file
+    /// (`theme/reference.docx`), if it has one.
+    pub fn word_reference(&self) -> Result<Option<Asset>, Diagnostic> {
+        let origin = "theme/reference.docx";
+        let p = self.root.join(origin);
+        if !p.is_file() {
+            return Ok(None);
+        }
+        let bytes = self
+            .cache
+            .read_file(&p)
+            .map_err(|e| Diagnostic::error(format!("cannot read it: {e}")).in_file(origin))?;
+        Ok(Some(Asset {
+            name: "reference.docx".into(),
+            bytes,
+            origin: Some(origin.into()),
+        }))
+    }
+
     /// Static files for the site: built-ins, replaced or extended by
     /// theme/static/ (recursively), sorted by name.
     pub fn static_files(&self) -> Result<Vec<Asset>, Diagnostic> {

@@ -49,6 +49,8 @@ pub struct Checked {
     pub assets: Vec<Asset>,
     /// The theme's fonts (theme/fonts/), for the PDF.
     pub fonts: Vec<Asset>,
+    /// theme/reference.docx, whose styles the Word file takes.
+    pub word_reference: Option<Asset>,
     started: Instant,
     seconds: f64,
 }
@@ -140,8 +142,10 @@ impl Build {
             });
         }
         let (images, assets) = linked_inputs(&project, &assembled)?;
-        let fonts = Theme::new(&project.root, &project.cache)
+        let theme = Theme::new(&project.root, &project.cache);
+        let (fonts, word_reference) = theme
             .fonts()
+            .and_then(|f| Ok((f, theme.word_reference()?)))
             .map_err(|d| Failure {
                 diags: d.into(),
                 sources: assembled.sources.clone(),
@@ -153,6 +157,7 @@ impl Build {
             images,
             assets,
             fonts,
+            word_reference,
             started,
             seconds: started.elapsed().as_secs_f64(),
         })
@@ -181,6 +186,7 @@ impl Build {
                     .assets
                     .iter()
                     .chain(&checked.fonts)
+                    .chain(&checked.word_reference)
                     .collect::<Vec<_>>(),
             )
             .into_bytes(),
@@ -226,6 +232,7 @@ impl Build {
             images: &checked.images,
             assets: &checked.assets,
             fonts: &checked.fonts,
+            word_reference: checked.word_reference.as_ref(),
             naming: self.naming,
             base_url: base_url.as_deref(),
             pdf_link: pdf_link.as_deref(),

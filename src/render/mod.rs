@@ -58,6 +58,8 @@ pub struct Job<'a> {
     pub assets: &'a [Asset],
     /// The theme's fonts, for the PDF.
     pub fonts: &'a [Asset],
+    /// `theme/reference.docx`, for the Word file's styles.
+    pub word_reference: Option<&'a Asset>,
     pub naming: Naming,
     /// The absolute URL the site is served from, if known.
     pub base_url: Option<&'a str>,

@@ -143,13 +143,15 @@ impl Writer<'_> {
                     headings: false,
                     ..*p
                 };
-                if !title.is_empty() {
-                    out.push_str("<w:p>");
-                    ppr(out, &Par { keep_next: true, ..c });
-                    self.inlines(out, title, Fmt { bold: true, ..Fmt::default() });
-                    out.push_str("</w:p>");
-                }
-                self.blocks(out, blocks, &c, depth);
+                self.boxed(out, |out| {
+                    if !title.is_empty() {
+                        out.push_str("<w:p>");
+                        ppr(out, &Par { keep_next: true, ..c });
+                        self.inlines(out, title, Fmt { bold: true, ..Fmt::default() });
+                        out.push_str("</w:p>");
+                    }
+                    self.blocks(out, blocks, &c, 0);
+                });
             }
             Block::Definitions(items) => {
                 for (term, defs) in items {
@@ -168,6 +170,24 @@ impl Writer<'_> {
                 }
             }
         }
+    }
+
+    /// What `inner` writes in a box: a table of one cell across the
+    /// text, shaded and ruled at the left (a paragraph's own border would
+    /// follow each list item's indent).
+    pub fn boxed(&self, out: &mut String, inner: impl FnOnce(&mut String)) {
+        let w = self.text_width;
+        let _ = write!(
+            out,
+            "<w:tbl><w:tblPr><w:tblW w:w=\"{w}\" w:type=\"dxa\"/><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:top w:w=\"100\" w:type=\"dxa\"/><w:left w:w=\"180\" w:type=\"dxa\"/><w:bottom w:w=\"60\" w:type=\"dxa\"/><w:right w:w=\"180\" w:type=\"dxa\"/></w:tblCellMar><w:tblLook w:val=\"0000\" w:firstRow=\"0\" w:lastRow=\"0\" w:firstColumn=\"0\" w:lastColumn=\"0\" w:noHBand=\"1\" w:noVBand=\"1\"/></w:tblPr><w:tblGrid><w:gridCol w:w=\"{w}\"/></w:tblGrid><w:tr><w:tc><w:tcPr><w:tcW w:w=\"{w}\" w:type=\"dxa\"/><w:tcBorders><w:left w:val=\"single\" w:sz=\"24\" w:space=\"0\" w:color=\"1F4E79\"/></w:tcBorders><w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"F3F5F8\"/></w:tcPr>"
+        );
+        let start = out.len();
+        inner(out);
+        if out.len() == start || !out.ends_with("</w:p>") {
+            out.push_str("<w:p/>");
+        }
+        // Space after the box.
+        out.push_str("</w:tc></w:tr></w:tbl><w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\"/></w:pPr></w:p>");
     }
 
     /// A heading: Word's Heading 1–6, its number before it, bookmarked.

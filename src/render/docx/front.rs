@@ -184,19 +184,21 @@ impl Writer<'_> {
         }
     }
 
-    /// The summary box: its parts, each under its title, in a bordered,
-    /// shaded style.
+    /// The summary box: its parts, each under its title, in a shaded
+    /// box ruled at the left.
     fn summary(&self, out: &mut String) {
         if self.doc.summary.is_empty() {
             return;
         }
-        self.p(out, "SummaryTitle", |out| {
-            run(out, "Summary", Fmt::default())
+        self.boxed(out, |out| {
+            self.p(out, "SummaryTitle", |out| {
+                run(out, "Summary", Fmt::default())
+            });
+            for part in &self.doc.summary {
+                self.p(out, "SummaryHeading", |out| run(out, &part.title, BOLD));
+                self.blocks(out, &part.blocks, &Par::styled("Summary"), 0);
+            }
         });
-        for part in &self.doc.summary {
-            self.p(out, "SummaryHeading", |out| run(out, &part.title, BOLD));
-            self.blocks(out, &part.blocks, &Par::styled("Summary"), 0);
-        }
     }
 
     /// Back matter, references and the credit line.

@@ -39,21 +39,16 @@ impl Renderer for Docx {
     }
 
     fn prepare(&mut self, job: &Job, _sources: &mut SourceMap) -> Result<(), Diagnostics> {
-        let path = job.project.root.join(REFERENCE);
-        self.reference = None;
-        if !path.is_file() {
-            return Ok(());
-        }
-        let bytes = std::fs::read(&path).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(format!("cannot read it: {e}")).in_file(REFERENCE))
-        })?;
-        self.reference = Some(styles::Reference::read(&bytes).map_err(|m| {
-            Diagnostics::from(
-                Diagnostic::error(format!("not a Word reference document: {m}"))
-                    .in_file(REFERENCE)
-                    .with_note("save a Word file (.docx) whose styles the output should take"),
-            )
-        })?);
+        self.reference = match job.word_reference {
+            Some(r) => Some(styles::Reference::read(&r.bytes).map_err(|m| {
+                Diagnostics::from(
+                    Diagnostic::error(format!("not a Word reference document: {m}"))
+                        .in_file(REFERENCE)
+                        .with_note("save a Word file (.docx) whose styles the output should take"),
+                )
+            })?),
+            None => None,
+        };
         Ok(())
     }
 
