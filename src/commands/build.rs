@@ -36,6 +36,10 @@ pub struct Args {
     /// Print how long each stage took.
     #[arg(long)]
     timings: bool,
+    /// Print nothing but errors and warnings (what was written is printed
+    /// only to a terminal anyway).
+    #[arg(long, short)]
+    quiet: bool,
     /// Also write the Typst source galley generates for the PDF (main.typ
     /// and the theme, figures and images it reads) into DIR.
     #[arg(long, value_name = "DIR")]
@@ -79,13 +83,8 @@ pub fn run(args: Args) -> ExitCode {
                 }
                 eprintln!("{:<36} {:>8.1} ms", "total", report.seconds * 1000.0);
             }
-            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                eprintln!(
-                    "built {} ({} files) in {:.2} s",
-                    build.out.display(),
-                    report.files.len(),
-                    report.seconds
-                );
+            if !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprint!("{}", summary(&build.out, &report));
             }
             ExitCode::SUCCESS
         }
@@ -93,5 +92,57 @@ pub fn run(args: Args) -> ExitCode {
             let after = format!("; {} was left as it was", build.out.display());
             super::failed(&f, "build failed with", &after)
         }
+    }
+}
+
+/// "1.2 MB", "340 KB", "812 B".
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.0} KB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}
+
+/// What the build wrote: each output's main file, its size and what it
+/// holds, and the time the build took.
+fn summary(out: &std::path::Path, report: &crate::pipeline::Report) -> String {
+    let mut rows: Vec<[String; 3]> = Vec::new();
+    for m in &report.made {
+        let file = if m.files > 1 {
+            format!("{} + {} files", m.file, m.files - 1)
+        } else {
+            m.file.clone()
+        };
+        let mut what = size(m.bytes);
+        if let Some(s) = &m.summary {
+            what.push_str(&format!(", {s}"));
+        }
+        if m.unchanged {
+            what.push_str(" (unchanged)");
+        }
+        rows.push([m.name.to_string(), file, what]);
+    }
+    let w0 = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
+    let w1 = rows.iter().map(|r| r[1].chars().count()).max().unwrap_or(0);
+    let mut s = format!(
+        "built {} in {:.2} s ({} files)\n",
+        out.display(),
+        report.seconds,
+        report.files.len()
+    );
+    for [name, file, what] in rows {
+        s.push_str(&format!("  {name:<w0$}  {file:<w1$}  {what}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(super::size(812), "812 B");
+        assert_eq!(super::size(340 * 1024), "340 KB");
+        assert_eq!(super::size(1_300_000), "1.2 MB");
     }
 }

@@ -63,9 +63,47 @@ pub struct Report {
     pub sources: SourceMap,
     pub files: Vec<String>,
     pub seconds: f64,
-    /// Per renderer: whether its output is unchanged since the last
-    /// build, and what it made ("12 pages").
-    pub made: Vec<(Format, bool, Option<String>)>,
+    /// What each renderer made, in the order of [`Format::ALL`].
+    pub made: Vec<Made>,
+}
+
+/// What one renderer made, for the terminal and `serve`.
+pub struct Made {
+    pub format: Format,
+    /// The output's name for users ("site", "PDF").
+    pub name: &'static str,
+    /// Its main file (`paper.pdf`; the site's is `index.html`).
+    pub file: String,
+    /// Its files and their bytes in all.
+    pub files: usize,
+    pub bytes: u64,
+    /// Nothing it is made of changed since the last build.
+    pub unchanged: bool,
+    /// What it made ("12 pages").
+    pub summary: Option<String>,
+}
+
+impl Made {
+    /// What the renderer of `format` made in `r` (its summary taken).
+    fn of(
+        renderers: &[(Format, Box<dyn Renderer>)],
+        format: Format,
+        slug: &str,
+        r: &mut crate::render::Rendered,
+    ) -> Made {
+        let renderer = renderers.iter().find(|(f, _)| *f == format);
+        Made {
+            format,
+            name: renderer.map_or("", |(_, x)| x.name()),
+            file: renderer
+                .and_then(|(_, x)| x.main_file(slug))
+                .unwrap_or_else(|| "index.html".into()),
+            files: r.files.len(),
+            bytes: r.files.iter().map(|f| f.bytes.len() as u64).sum(),
+            unchanged: r.unchanged,
+            summary: r.summary.take(),
+        }
+    }
 }
 
 /// Rendered outputs, in memory.
@@ -275,10 +313,12 @@ impl Build {
             }
             match result {
                 Ok(mut r) if failed.is_none() => {
+                    report
+                        .made
+                        .push(Made::of(&self.renderers, format, slug, &mut r));
                     files.append(&mut r.files);
                     report.warnings.extend(r.warnings);
                     own_timings.append(&mut r.timings);
-                    report.made.push((format, r.unchanged, r.summary));
                 }
                 Ok(_) => {}
                 Err(d) => {

@@ -214,7 +214,7 @@ impl Builder {
             Err(f) => return self.failed(&f),
         };
         let (unchanged, summary) = match pdf.report.made.first() {
-            Some((_, unchanged, summary)) => (*unchanged, summary.clone().unwrap_or_default()),
+            Some(m) => (m.unchanged, m.summary.clone().unwrap_or_default()),
             None => (false, String::new()),
         };
         // Every other output (the PDF, the XML, the Word file) is served

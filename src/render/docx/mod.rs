@@ -58,12 +58,29 @@ impl Renderer for Docx {
         Ok(Rendered {
             files: vec![OutFile::new(&format!("{}.docx", doc.slug), made.bytes)],
             warnings: made.warnings,
-            summary: Some(format!(
-                "{} footnotes, {} images",
-                doc.footnotes.len(),
-                made.images
-            )),
+            summary: Some(word_summary(doc.footnotes.len(), made.images)),
             ..Rendered::default()
         })
+    }
+}
+
+/// "2 images, 3 footnotes" (what there is of them).
+fn word_summary(notes: usize, images: usize) -> String {
+    let count = |n: usize, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {many}")),
+    };
+    let parts: Vec<String> = [
+        count(images, "image", "images"),
+        count(notes, "footnote", "footnotes"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "text only".into()
+    } else {
+        parts.join(", ")
     }
 }
