@@ -117,6 +117,19 @@ fn every_quarto_document_of_the_corpus_imports_and_builds() {
                 if pdfs != 1 {
                     problems.push(format!("{name}: {pdfs} PDFs in public/"));
                 }
+                // A Word file with every formula and image in it.
+                if !dir
+                    .join("public")
+                    .read_dir()
+                    .unwrap()
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "docx"))
+                {
+                    problems.push(format!("{name}: no Word file in public/"));
+                }
+                if let Some(l) = r.stderr.lines().find(|l| l.contains("the Word file")) {
+                    problems.push(format!("{name}: {l}"));
+                }
                 for l in leaks(&html) {
                     problems.push(format!("{name}: {l}"));
                 }
