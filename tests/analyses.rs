@@ -267,7 +267,7 @@ fn a_forest_plot_draws_the_analysis() {
             String::from_utf8_lossy(&v.stderr)
         );
     } else {
-        panic!("the Nu checker is not installed: `npm ci --ignore-scripts --prefix tests/browser` (.ci/run does)");
+        panic!("the Nu checker is not installed: `npm ci --ignore-scripts --prefix tests/browser` (tests/provision.sh does)");
     }
 }
 

@@ -1,7 +1,8 @@
 //! The built paper in a real browser: Debian's Chromium driven by
 //! playwright-core, axe-core (WCAG 2.1 AA, light, dark and phone) and the W3C
-//! Nu HTML checker. The checks live in tests/browser/check.mjs; .ci/run
-//! installs chromium, Java's checker jar and the npm packages.
+//! Nu HTML checker. The checks live in tests/browser/check.mjs;
+//! tests/provision.sh installs chromium, Java's checker jar and the npm
+//! packages.
 
 mod common;
 use common::*;
@@ -11,7 +12,7 @@ fn the_site_in_a_real_browser() {
     let browser_dir = repo().join("tests/browser");
     assert!(
         browser_dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --ignore-scripts --prefix tests/browser` first (.ci/run does)"
+        "run `npm ci --ignore-scripts --prefix tests/browser` first (tests/provision.sh does)"
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
@@ -67,7 +68,7 @@ fn galley_serve_in_a_real_browser() {
     let browser_dir = repo().join("tests/browser");
     assert!(
         browser_dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --ignore-scripts --prefix tests/browser` first (.ci/run does)"
+        "run `npm ci --ignore-scripts --prefix tests/browser` first (tests/provision.sh does)"
     );
     let dir = paper_copy();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galley"))

@@ -32,7 +32,7 @@ fn libreoffice_text(docx: &Path) -> String {
         .arg(dir.path())
         .arg(docx)
         .output()
-        .expect("LibreOffice is not installed: apt-get install libreoffice-writer-nogui libreoffice-math-nogui (.ci/run does)");
+        .expect("LibreOffice is not installed: apt-get install libreoffice-writer-nogui libreoffice-math-nogui (tests/provision.sh does)");
     let pdf = dir
         .path()
         .join(docx.file_stem().unwrap())
@@ -69,7 +69,7 @@ fn read(docx: &Path) -> serde_json::Value {
         .expect("python3");
     assert!(
         r.status.success(),
-        "python-docx could not read it (apt-get install python3-docx; .ci/run does): {}",
+        "python-docx could not read it (apt-get install python3-docx; tests/provision.sh does): {}",
         String::from_utf8_lossy(&r.stderr)
     );
     serde_json::from_slice(&r.stdout).unwrap()

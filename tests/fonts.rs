@@ -8,14 +8,14 @@ use common::*;
 
 use std::path::Path;
 
-/// A CJK font of the system (Debian's fonts-wqy-microhei, which .ci/run
-/// installs).
+/// A CJK font of the system (Debian's fonts-wqy-microhei, which
+/// tests/provision.sh installs).
 const WQY: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
 fn project(text: &str) -> tempfile::TempDir {
     assert!(
         Path::new(WQY).is_file(),
-        "{WQY} is missing: install Debian's fonts-wqy-microhei (.ci/run does)"
+        "{WQY} is missing: install Debian's fonts-wqy-microhei (tests/provision.sh does)"
     );
     let dir = tempfile::tempdir().unwrap();
     write_files(

@@ -31,7 +31,9 @@ fn validate(xml: &Path) {
         .arg(dtd())
         .arg(xml)
         .output()
-        .expect("xmllint is not installed: apt-get install libxml2-utils (.ci/run does)");
+        .expect(
+            "xmllint is not installed: apt-get install libxml2-utils (tests/provision.sh does)",
+        );
     let stderr = String::from_utf8_lossy(&v.stderr);
     let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
     assert!(

@@ -1,5 +1,5 @@
 //! galley's meta-analyses against metafor itself: `tests/metafor/
-//! reference.R` runs metafor (Debian's r-cran-metafor, which `.ci/run`
+//! reference.R` runs metafor (Debian's r-cran-metafor, which `tests/provision.sh`
 //! installs) on published datasets from metadat, for every measure, τ²
 //! estimator and test, and prints its effect sizes and pooled results;
 //! galley computes the same from the same data, and every number must
@@ -34,7 +34,7 @@ fn reference() -> Vec<Case> {
     let out = Command::new("Rscript")
         .arg(&script)
         .output()
-        .expect("Rscript is not installed: `apt-get install r-cran-metafor r-cran-metadat` (as .ci/run does)");
+        .expect("Rscript is not installed: `apt-get install r-cran-metafor r-cran-metadat` (as tests/provision.sh does)");
     assert!(
         out.status.success(),
         "metafor failed: {}",

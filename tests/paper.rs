@@ -291,7 +291,7 @@ fn pdf_text() -> String {
     let out = std::process::Command::new("pdftotext")
         .args(["-raw", "-enc", "UTF-8", pdf_path().to_str().unwrap(), "-"])
         .output()
-        .expect("pdftotext (poppler-utils) must be installed; .ci/run installs it");
+        .expect("pdftotext (poppler-utils) must be installed; tests/provision.sh installs it");
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
@@ -508,7 +508,7 @@ fn pdf_fonts_are_embedded_and_the_file_is_well_formed() {
         .arg("--check")
         .arg(pdf_path())
         .output()
-        .expect("qpdf (installed by .ci/run)");
+        .expect("qpdf (installed by tests/provision.sh)");
     let out = String::from_utf8_lossy(&check.stdout).into_owned();
     assert!(check.status.success(), "qpdf --check failed: {out}");
     assert!(
