@@ -316,6 +316,15 @@ fn a_second_manuscript_holds_its_own() {
         assert!(norm(&text).contains(&norm(want)), "no {want:?} in\n{text}");
     }
     assert!(found["styles"]["Source Code"].as_u64().unwrap() >= 1);
+    // A Markdown link to an id goes to its bookmark, as the
+    // cross-reference does.
+    let to_model = found["anchors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| *a == "sec_model")
+        .count();
+    assert_eq!(to_model, 2, "{}", found["anchors"]);
     assert!(
         found["styles"]["footnote text"].is_null(),
         "footnote text is in the footnotes part, not the body"

@@ -119,6 +119,7 @@ fn a_second_manuscript_validates_too() {
         "<xref ref-type=\"disp-formula\" rid=\"eq-re\">",
         "<xref ref-type=\"table\" rid=\"tbl-trials\">Table 1</xref>",
         "<xref ref-type=\"sec\" rid=\"sec-model\">",
+        "<xref ref-type=\"sec\" rid=\"sec-model\">the model</xref>",
         "<sec id=\"sec-model\"><label>1.1</label><title>The model</title>",
         "<table-wrap-foot>",
         "<th colspan=\"2\">Vaccinated</th>",

@@ -204,7 +204,11 @@ impl<'a> Writer<'a> {
                 if f.link {
                     return self.inlines(out, content, f);
                 }
-                let id = self.rel(HYPERLINK, url, true);
+                // A link to an id of the document goes to its bookmark.
+                if let Some(id) = url.strip_prefix('#') {
+                    return self.anchor(out, id, f, |out, f| self.inlines(out, content, f));
+                }
+                let id = self.rel(HYPERLINK, &link_target(url), true);
                 let _ = write!(out, "<w:hyperlink r:id=\"{id}\">");
                 self.inlines(out, content, Fmt { link: true, ..f });
                 out.push_str("</w:hyperlink>");
@@ -278,6 +282,16 @@ impl<'a> Writer<'a> {
                 run(out, tex, Fmt::default());
             }
         }
+    }
+}
+
+/// A link's address as a relationship's target: an absolute URL as the
+/// URL parser writes it (spaces and the like percent-encoded), any other
+/// with its spaces encoded.
+fn link_target(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => u.to_string(),
+        Err(_) => url.replace(' ', "%20"),
     }
 }
 

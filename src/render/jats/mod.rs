@@ -154,6 +154,18 @@ impl<'a> Writer<'a> {
                     esc(tex)
                 );
             }
+            Inline::Link { url, content }
+                if url
+                    .strip_prefix('#')
+                    .is_some_and(|id| self.doc.targets.contains_key(id)) =>
+            {
+                // A link to an id of the document: a cross-reference.
+                let id = &url[1..];
+                let kind = xref_kind(self.doc.targets[id].kind);
+                let _ = write!(out, "<xref ref-type=\"{kind}\" rid=\"{}\">", self.id(id));
+                self.inlines(out, content);
+                out.push_str("</xref>");
+            }
             Inline::Link { url, content } => {
                 let _ = write!(
                     out,
@@ -191,12 +203,7 @@ impl<'a> Writer<'a> {
                         Inline::XRefNumber(_) => t.number.clone(),
                         _ => t.label(),
                     };
-                    let kind = match t.kind {
-                        "Table" => "table",
-                        "Figure" => "fig",
-                        "Equation" => "disp-formula",
-                        _ => "sec",
-                    };
+                    let kind = xref_kind(t.kind);
                     let _ = write!(
                         out,
                         "<xref ref-type=\"{kind}\" rid=\"{}\">{}</xref>",
@@ -226,6 +233,16 @@ impl<'a> Writer<'a> {
             Some(m) => prefixed(m),
             None => String::new(),
         }
+    }
+}
+
+/// The `ref-type` of a cross-reference to a target of this kind.
+fn xref_kind(kind: &str) -> &'static str {
+    match kind {
+        "Table" => "table",
+        "Figure" => "fig",
+        "Equation" => "disp-formula",
+        _ => "sec",
     }
 }
 
