@@ -202,6 +202,7 @@ fn world(p: &Project, a: &Assembled) -> galley::render::pdf::GalleyWorld {
         assets: &[],
         fonts: &[],
         word_reference: None,
+        reuse: &Default::default(),
         naming: Naming::Plain,
         base_url: None,
         pdf_link: None,

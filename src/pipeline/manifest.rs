@@ -1,6 +1,7 @@
 //! manifest.json: the tool's version, a hash of every input (text
-//! sources, images, the project's theme assets), and (added when written)
-//! the list of output files.
+//! sources, images, the project's theme assets), what the next build may
+//! reuse ([`crate::render::reuse`]), and (added when written) the list of
+//! output files.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -8,8 +9,30 @@ use sha2::{Digest, Sha256};
 use crate::cache::hex;
 use crate::diag::SourceMap;
 use crate::load::theme::Asset;
+use crate::render::OutFile;
 
-pub fn manifest(sources: &SourceMap, images: &[(String, Vec<u8>)], assets: &[&Asset]) -> String {
+/// What the next build may reuse: each output that stated its inputs,
+/// with them, its SHA-256 and its summary.
+pub fn reusable(made: &[super::Made], files: &[OutFile]) -> Value {
+    let mut out = serde_json::Map::new();
+    for m in made {
+        let (Some(inputs), Some(f)) = (&m.inputs, files.iter().find(|f| f.path == m.file)) else {
+            continue;
+        };
+        out.insert(
+            m.file.clone(),
+            json!({"inputs": inputs, "sha256": hex(&Sha256::digest(&f.bytes)), "summary": m.summary}),
+        );
+    }
+    Value::Object(out)
+}
+
+pub fn manifest(
+    reuse: &Value,
+    sources: &SourceMap,
+    images: &[(String, Vec<u8>)],
+    assets: &[&Asset],
+) -> String {
     let mut all: Vec<(String, &[u8])> = sources
         .iter()
         .filter(|(p, _)| !p.to_string_lossy().starts_with('<'))
@@ -27,7 +50,8 @@ pub fn manifest(sources: &SourceMap, images: &[(String, Vec<u8>)], assets: &[&As
         .iter()
         .map(|(p, bytes)| json!({"path": p, "sha256": hex(&Sha256::digest(bytes))}))
         .collect();
-    let v = json!({"generator": "galley", "version": crate::VERSION, "inputs": inputs});
+    let v =
+        json!({"generator": "galley", "version": crate::VERSION, "inputs": inputs, "reuse": reuse});
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s

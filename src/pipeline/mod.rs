@@ -81,6 +81,8 @@ pub struct Made {
     pub unchanged: bool,
     /// What it made ("12 pages").
     pub summary: Option<String>,
+    /// The digest of what it is made of, for the next build to reuse it.
+    pub inputs: Option<String>,
 }
 
 impl Made {
@@ -102,6 +104,7 @@ impl Made {
             bytes: r.files.iter().map(|f| f.bytes.len() as u64).sum(),
             unchanged: r.unchanged,
             summary: r.summary.take(),
+            inputs: r.inputs.take(),
         }
     }
 }
@@ -218,6 +221,7 @@ impl Build {
         files.push(OutFile::new(
             output::MANIFEST_FILE,
             manifest::manifest(
+                &manifest::reusable(&report.made, &files),
                 &report.sources,
                 &checked.images,
                 &checked
@@ -259,6 +263,10 @@ impl Build {
         let jats_link = link(Format::Jats, "xml");
         let docx_link = link(Format::Docx, "docx");
         let theme = Theme::new(&checked.project.root, &self.cache);
+        let reuse = crate::render::reuse::Reuse::read(
+            &self.out,
+            &self.out.join(crate::site::output::MANIFEST_FILE),
+        );
         let base_url = self
             .base_url
             .clone()
@@ -277,6 +285,7 @@ impl Build {
             jats_link: jats_link.as_deref(),
             docx_link: docx_link.as_deref(),
             emit_typst: self.emit_typst.as_deref(),
+            reuse: &reuse,
         };
         let mut sources = checked.assembled.sources.clone();
         let mut selected: Vec<&mut Box<dyn Renderer>> = self

@@ -7,6 +7,7 @@ pub mod docx;
 pub mod html;
 pub mod jats;
 pub mod pdf;
+pub mod reuse;
 
 #[derive(Clone)]
 pub struct OutFile {
@@ -72,6 +73,8 @@ pub struct Job<'a> {
     pub docx_link: Option<&'a str>,
     /// Also write the PDF's generated Typst source and files here.
     pub emit_typst: Option<&'a Path>,
+    /// The previous build's outputs that may stand for this one's.
+    pub reuse: &'a reuse::Reuse,
 }
 
 /// What a renderer made.
@@ -86,6 +89,10 @@ pub struct Rendered {
     pub unchanged: bool,
     /// For the terminal: what was made ("12 pages").
     pub summary: Option<String>,
+    /// A digest of everything the output is made of, which the manifest
+    /// records so the next build can take the file as it is
+    /// ([`reuse::Reuse`]).
+    pub inputs: Option<String>,
 }
 
 /// One output format. The pipeline calls [`Renderer::prepare`] for every

@@ -54,14 +54,52 @@ impl Renderer for Docx {
 
     fn render(&mut self, job: &Job, _sources: &mut SourceMap) -> Result<Rendered, Diagnostics> {
         let doc = &job.assembled.doc;
+        let file = format!("{}.docx", doc.slug);
+        let inputs = inputs(job, &file);
+        if let Some((bytes, summary)) = job.reuse.get(&file, &inputs) {
+            return Ok(Rendered {
+                files: vec![OutFile::new(&file, bytes)],
+                unchanged: true,
+                summary,
+                inputs: Some(inputs),
+                ..Rendered::default()
+            });
+        }
+        let started = std::time::Instant::now();
         let made = package::package(job, self.reference.as_ref())?;
+        // A file that warned is made again, so the warning is seen.
+        let inputs = made.warnings.is_empty().then_some(inputs);
         Ok(Rendered {
-            files: vec![OutFile::new(&format!("{}.docx", doc.slug), made.bytes)],
+            files: vec![OutFile::new(&file, made.bytes)],
             warnings: made.warnings,
+            timings: vec![("  Word: write".into(), started.elapsed().as_secs_f64())],
+            inputs,
             summary: Some(word_summary(doc.footnotes.len(), made.images)),
             ..Rendered::default()
         })
     }
+}
+
+/// A digest of everything the Word file is made of: the document, the
+/// images, the theme's fonts and reference document, galley's version.
+fn inputs(job: &Job, file: &str) -> String {
+    let doc = format!("{:?}", job.assembled.doc);
+    let paper = format!("{:?}", job.project.meta.pdf.as_ref().map(|p| &p.paper));
+    let mut parts: Vec<&[u8]> = vec![
+        crate::VERSION.as_bytes(),
+        file.as_bytes(),
+        doc.as_bytes(),
+        paper.as_bytes(),
+    ];
+    for (path, bytes) in job.images {
+        parts.push(path.as_bytes());
+        parts.push(bytes);
+    }
+    for f in job.fonts.iter().chain(job.word_reference) {
+        parts.push(f.name.as_bytes());
+        parts.push(&f.bytes);
+    }
+    crate::render::reuse::digest(&parts)
 }
 
 /// "2 images, 3 footnotes" (what there is of them).

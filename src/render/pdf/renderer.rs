@@ -65,11 +65,34 @@ impl Renderer for Pdf {
             .ok_or_else(|| Diagnostic::error("internal: the PDF was not prepared"))?;
         let doc = &job.assembled.doc;
         let file = format!("{}.pdf", doc.slug);
+        // What the PDF is made of, for the next build: the same digest,
+        // galley's and Typst's versions and the PDF standard.
+        let world_digest = next.digest();
+        let conformance = format!("{:?}", standard(job.project));
+        let inputs = crate::render::reuse::digest(&[
+            &world_digest,
+            file.as_bytes(),
+            creator().as_bytes(),
+            conformance.as_bytes(),
+        ]);
+        // A build reuses the previous build's PDF made of the same.
+        if !self.keep {
+            if let Some((bytes, summary)) = job.reuse.get(&file, &inputs) {
+                return Ok(Rendered {
+                    files: vec![OutFile::new(&file, bytes)],
+                    warnings: font_warnings,
+                    unchanged: true,
+                    summary,
+                    inputs: Some(inputs),
+                    ..Rendered::default()
+                });
+            }
+        }
         // Only a kept renderer compares with its last PDF. The file name
         // counts too: a new slug needs the PDF under its new name.
         let digest = self
             .keep
-            .then(|| crate::cache::key(&[&next.digest(), file.as_bytes()]));
+            .then(|| crate::cache::key(&[&world_digest, file.as_bytes()]));
         let last = self.last.as_ref().filter(|l| Some(l.0) == digest);
         if let Some((_, bytes, pages)) = last {
             return Ok(Rendered {
@@ -77,6 +100,7 @@ impl Renderer for Pdf {
                 warnings: font_warnings,
                 unchanged: true,
                 summary: Some(pages_text(*pages)),
+                inputs: Some(inputs),
                 ..Rendered::default()
             });
         }
@@ -109,6 +133,8 @@ impl Renderer for Pdf {
         if let Some(digest) = digest {
             self.last = Some((digest, out.bytes.clone(), out.pages));
         }
+        // A PDF Typst warned of is made again, so the warning is seen.
+        let inputs = out.warnings.is_empty().then_some(inputs);
         let mut warnings = font_warnings;
         warnings.extend(out.warnings);
         Ok(Rendered {
@@ -120,6 +146,7 @@ impl Renderer for Pdf {
             ],
             unchanged: false,
             summary: Some(pages_text(out.pages)),
+            inputs,
         })
     }
 }
