@@ -161,7 +161,8 @@ impl Writer<'_> {
     /// A picture of `src` (a drawn figure when `svg` is given), as a
     /// drawing; a warning and None when it cannot be made.
     fn drawing(&self, src: &str, svg: Option<&str>, alt: &str, max_width: f64) -> Option<String> {
-        let fonts = || fonts(self.job.fonts);
+        // Loaded once per Word file, when the first figure needs them.
+        let fonts = || self.fonts.get_or_init(|| fonts(self.job.fonts)).clone();
         let lower = src.to_ascii_lowercase();
         let made = self.picture_of(src, || match svg {
             Some(svg) => from_svg(svg, max_width, &fonts()),

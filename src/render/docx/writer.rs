@@ -74,6 +74,8 @@ pub struct Writer<'a> {
     pub st: RefCell<State>,
     /// The width of the text, in twentieths of a point.
     pub text_width: u32,
+    /// The fonts figures are drawn with ([`super::media`]).
+    pub fonts: std::cell::OnceCell<std::sync::Arc<resvg::usvg::fontdb::Database>>,
 }
 
 /// A name as Word takes it for a bookmark: letters, digits and `_`,
@@ -117,6 +119,7 @@ impl<'a> Writer<'a> {
             names,
             st: RefCell::new(State::default()),
             text_width,
+            fonts: Default::default(),
         }
     }
 
