@@ -10,19 +10,7 @@ use std::path::Path;
 
 /// `galley build --timings` of `root` into `out`: what it printed.
 fn build(root: &Path, out: &Path) -> String {
-    let r = galley(
-        &[
-            "build",
-            "--timings",
-            "--root",
-            root.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        root,
-    );
-    assert_eq!(r.status, 0, "{}", r.stderr);
-    r.stderr
+    build_into(root, out, &["--timings"])
 }
 
 /// Whether the build laid out the PDF and wrote the Word file (their

@@ -519,6 +519,40 @@ impl Inline {
     }
 }
 
+/// A paragraph cut at its display formulas (which paged and XML outputs
+/// set apart): the text between them and the formulas.
+pub enum Piece<'a> {
+    /// Inline content up to the next display formula (maybe blank).
+    Text(&'a [Inline]),
+    Display {
+        tex: &'a str,
+        label: Option<&'a str>,
+    },
+}
+
+/// `inlines` as [`Piece`]s, in order.
+pub fn split_display(inlines: &[Inline]) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (k, i) in inlines.iter().enumerate() {
+        if let Inline::Math {
+            tex,
+            display: true,
+            label,
+        } = i
+        {
+            out.push(Piece::Text(&inlines[start..k]));
+            out.push(Piece::Display {
+                tex,
+                label: label.as_deref(),
+            });
+            start = k + 1;
+        }
+    }
+    out.push(Piece::Text(&inlines[start..]));
+    out
+}
+
 /// The key of a formula in [`Document::mathml`] and [`Document::typst_math`].
 pub fn math_key(tex: &str, display: bool) -> String {
     format!("{}{tex}", if display { 'D' } else { 'I' })

@@ -207,20 +207,26 @@ pub fn text_of(html: &str) -> String {
         .replace("&#39;", "'")
 }
 
+/// `galley build ARGS` of `root` into `out`, which must succeed: what it
+/// printed to stderr.
+pub fn build_into(root: &Path, out: &Path, args: &[&str]) -> String {
+    let mut all = vec![
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let r = galley(&all, root);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    r.stderr
+}
+
 /// Build `root` into `out`: the output file ending in `.{ext}` and the
 /// site's page.
 pub fn build_to(root: &Path, out: &Path, ext: &str) -> (PathBuf, String) {
-    let r = galley(
-        &[
-            "build",
-            "--root",
-            root.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        root,
-    );
-    assert_eq!(r.status, 0, "{}", r.stderr);
+    build_into(root, out, &[]);
     let file = std::fs::read_dir(out)
         .unwrap()
         .flatten()

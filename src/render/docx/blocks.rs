@@ -210,25 +210,17 @@ impl Writer<'_> {
     /// own between the text before and after it.
     pub fn para(&self, out: &mut String, inl: &[Inline], p: &Par) {
         let mut p = *p;
-        let mut text: Vec<Inline> = Vec::new();
-        let flush = |out: &mut String, text: &mut Vec<Inline>, p: &mut Par| {
-            if Inline::visible(text) {
-                out.push_str("<w:p>");
-                ppr(out, p);
-                self.inlines(out, text, Fmt::default());
-                out.push_str("</w:p>");
-                p.num = None;
-            }
-            text.clear();
-        };
-        for i in inl {
-            match i {
-                Inline::Math {
-                    tex,
-                    display: true,
-                    label,
-                } => {
-                    flush(out, &mut text, &mut p);
+        for piece in split_display(inl) {
+            match piece {
+                Piece::Text(text) if Inline::visible(text) => {
+                    out.push_str("<w:p>");
+                    ppr(out, &p);
+                    self.inlines(out, text, Fmt::default());
+                    out.push_str("</w:p>");
+                    p.num = None;
+                }
+                Piece::Text(_) => {}
+                Piece::Display { tex, label } => {
                     if let Some(n) = p.num.take() {
                         // A list item that opens with a formula: its number
                         // on a paragraph of its own.
@@ -236,12 +228,10 @@ impl Writer<'_> {
                         ppr(out, &Par { num: Some(n), ..p });
                         out.push_str("</w:p>");
                     }
-                    self.display_math(out, tex, label.as_deref(), &p);
+                    self.display_math(out, tex, label, &p);
                 }
-                other => text.push(other.clone()),
             }
         }
-        flush(out, &mut text, &mut p);
     }
 
     /// A display formula: centred; numbered ones in a borderless table of

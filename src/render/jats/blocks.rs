@@ -165,29 +165,17 @@ impl Writer<'_> {
             out.push_str("</p>\n");
             return;
         }
-        let mut run: Vec<&Inline> = Vec::new();
-        let flush = |out: &mut String, run: &mut Vec<&Inline>| {
-            let text: Vec<Inline> = run.drain(..).cloned().collect();
-            if Inline::visible(&text) {
-                out.push_str("<p>");
-                self.inlines(out, &text);
-                out.push_str("</p>\n");
-            }
-        };
-        for i in inl {
-            match i {
-                Inline::Math {
-                    tex,
-                    display: true,
-                    label,
-                } => {
-                    flush(out, &mut run);
-                    self.disp_formula(out, tex, label.as_deref());
+        for piece in split_display(inl) {
+            match piece {
+                Piece::Text(text) if Inline::visible(text) => {
+                    out.push_str("<p>");
+                    self.inlines(out, text);
+                    out.push_str("</p>\n");
                 }
-                other => run.push(other),
+                Piece::Text(_) => {}
+                Piece::Display { tex, label } => self.disp_formula(out, tex, label),
             }
         }
-        flush(out, &mut run);
     }
 
     pub(super) fn disp_formula(&self, out: &mut String, tex: &str, label: Option<&str>) {
