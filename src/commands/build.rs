@@ -36,8 +36,8 @@ pub struct Args {
     /// Print how long each stage took.
     #[arg(long)]
     timings: bool,
-    /// Print nothing but errors and warnings (what was written is printed
-    /// only to a terminal anyway).
+    /// Print nothing but errors and warnings (what was written, and the
+    /// progress of a long build, are printed only to a terminal anyway).
     #[arg(long, short)]
     quiet: bool,
     /// Also write the Typst source galley generates for the PDF (main.typ
@@ -74,7 +74,11 @@ pub fn run(args: Args) -> ExitCode {
     } else if args.docx {
         build = build.formats(&[Format::Docx]);
     }
-    match build.write(args.force) {
+    let progress = super::progress::Progress::new(args.quiet);
+    build.on_step = Some(progress.on_step());
+    let written = build.write(args.force);
+    progress.finish();
+    match written {
         Ok(report) => {
             super::print_warnings(&report.warnings, &report.sources);
             if args.timings {

@@ -7,6 +7,7 @@ pub mod build;
 pub mod check;
 pub mod import;
 pub mod new;
+mod progress;
 pub mod publish;
 pub mod serve;
 

@@ -31,11 +31,29 @@ pub struct Build {
     pub base_url: Option<String>,
     /// Also write the PDF's generated Typst source and files here.
     pub emit_typst: Option<PathBuf>,
+    /// Told what the build is doing, for a progress display.
+    pub on_step: Option<OnStep>,
     cache: Cache,
     /// The renderers live across runs (`serve`).
     kept: bool,
     renderers: Vec<(Format, Box<dyn Renderer>)>,
 }
+
+/// What a build is doing, as it goes.
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    /// Loading, assembling and checking the project.
+    Assembling,
+    /// Rendering these outputs (by their names), in parallel.
+    Rendering(&'a [&'static str]),
+    /// This output is rendered.
+    Rendered(&'static str),
+    /// Writing the outputs.
+    Writing,
+}
+
+/// Where a build reports its [`Step`]s (from any of its threads).
+pub type OnStep = Arc<dyn Fn(Step) + Send + Sync>;
 
 /// A project that loaded, assembled and passed every check, with the
 /// files its outputs load besides the document.
@@ -126,6 +144,7 @@ impl Build {
             naming: Naming::Plain,
             base_url: None,
             emit_typst: None,
+            on_step: None,
             cache: Cache::off(),
             kept: false,
             renderers: renderers(&Format::ALL, false),
@@ -163,6 +182,12 @@ impl Build {
         self.renderers.iter().map(|(f, _)| *f).collect()
     }
 
+    fn step(&self, step: Step) {
+        if let Some(f) = &self.on_step {
+            f(step);
+        }
+    }
+
     /// Stop this build's templates at their next step once `flag` is set
     /// (`serve`: a newer edit supersedes the rebuild), for this thread.
     pub fn cancel_on(&self, flag: Arc<AtomicBool>) {
@@ -172,6 +197,7 @@ impl Build {
     /// Load, assemble and check the project. Writes nothing.
     pub fn check(&self) -> Result<Checked, Failure> {
         let started = Instant::now();
+        self.step(Step::Assembling);
         let project = Project::load(&self.root, &self.cache)?;
         let assembled = assemble(&project)?;
         let mut warnings = assembled.warnings.clone();
@@ -288,6 +314,7 @@ impl Build {
             reuse: &reuse,
         };
         let mut sources = checked.assembled.sources.clone();
+        let on_step = self.on_step.clone();
         let mut selected: Vec<&mut Box<dyn Renderer>> = self
             .renderers
             .iter_mut()
@@ -300,7 +327,11 @@ impl Build {
             }
         }
         let rendering = Instant::now();
-        let results = render_parallel(&mut selected, &job, &sources);
+        let names: Vec<&'static str> = selected.iter().map(|r| r.name()).collect();
+        if let Some(f) = &on_step {
+            f(Step::Rendering(&names));
+        }
+        let results = render_parallel(&mut selected, &job, &sources, on_step.as_ref());
         let mut report = Report {
             warnings: checked.warnings.clone(),
             timings: Vec::new(),
@@ -341,12 +372,6 @@ impl Build {
                 sources: report.sources,
             });
         }
-        let names: Vec<&str> = self
-            .renderers
-            .iter()
-            .filter(|(f, _)| formats.contains(f))
-            .map(|(_, r)| r.name())
-            .collect();
         let label = match names.as_slice() {
             [] => "render (nothing)".to_string(),
             [one] => format!("render ({one})"),
@@ -375,6 +400,7 @@ impl Build {
             mut report,
         } = self.run()?;
         let writing = Instant::now();
+        self.step(Step::Writing);
         // Building some of the outputs keeps the others from before.
         let keep = self.renderers.len() < Format::ALL.len();
         let written = (|| {
@@ -428,9 +454,15 @@ fn render_parallel(
     selected: &mut [&mut Box<dyn Renderer>],
     job: &Job,
     sources: &SourceMap,
+    on_step: Option<&OnStep>,
 ) -> Vec<Outcome> {
     let Some((first, rest)) = selected.split_first_mut() else {
         return Vec::new();
+    };
+    let done = |name| {
+        if let Some(f) = on_step {
+            f(Step::Rendered(name));
+        }
     };
     std::thread::scope(|scope| {
         let jobs: Vec<_> = rest
@@ -438,7 +470,11 @@ fn render_parallel(
             .map(|r| {
                 let name = r.name();
                 let mut sources = sources.clone();
-                let handle = scope.spawn(move || (r.render(job, &mut sources), sources));
+                let handle = scope.spawn(move || {
+                    let rendered = r.render(job, &mut sources);
+                    done(name);
+                    (rendered, sources)
+                });
                 (name, handle)
             })
             .collect();
@@ -450,6 +486,7 @@ fn render_parallel(
             first.render(job, &mut sources)
         }))
         .unwrap_or_else(|_| Err(Diagnostic::error(format!("the {name} engine crashed")).into()));
+        done(name);
         let mut out = vec![(rendered, sources)];
         for (name, handle) in jobs {
             out.push(handle.join().unwrap_or_else(|_| {
