@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
+use super::cite_list;
+use super::cite_text::convert;
 use crate::cache::Cache;
 use crate::load::bibliography::{entry_summary, Bibliography};
 use hayagriva::archive::locales;
 use hayagriva::citationberg::taxonomy::Locator;
-use hayagriva::citationberg::{
-    self, FontStyle, FontVariant, FontWeight, IndependentStyle, Locale, VerticalAlign,
-};
+use hayagriva::citationberg::{IndependentStyle, Locale};
 use hayagriva::{
-    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, ElemChild,
+    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose,
     ElemChildren, ElemMeta, Entry, LocatorPayload, SpecificLocator,
 };
 
@@ -95,7 +95,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Run hayagriva over the citations; `purposes` applies the narrative and
 /// suppress-author forms (author-date styles), else every group is normal.
-fn run_driver(
+pub(super) fn run_driver(
     doc: &Document,
     bib: &Bibliography,
     style: &IndependentStyle,
@@ -132,38 +132,6 @@ fn run_driver(
 /// thread: starting threads would cost more than it saves.
 const PARALLEL_BIBLIOGRAPHY_MIN: usize = 32;
 
-/// Can the reference list be rendered in independent chunks, each by its
-/// own driver? For a style whose list follows the order of first citation
-/// (no `<sort>`) and where no entry's rendering looks at the entry before
-/// it (`subsequent-author-substitute`): the number of an entry is then its
-/// position, which a chunk's driver reproduces with an offset.
-pub(crate) fn chunkable(style: &IndependentStyle) -> bool {
-    // Citations sorted by anything but their number could number entries
-    // in another order than first citation.
-    let by_number = |keys: &[citationberg::SortKey]| {
-        keys.iter().all(|k| {
-            matches!(
-                k,
-                citationberg::SortKey::Variable {
-                    variable: citationberg::taxonomy::Variable::Number(
-                        citationberg::taxonomy::NumberVariable::CitationNumber
-                    ),
-                    ..
-                }
-            )
-        })
-    };
-    style
-        .citation
-        .sort
-        .as_ref()
-        .is_none_or(|s| by_number(&s.keys))
-        && style
-            .bibliography
-            .as_ref()
-            .is_some_and(|b| b.sort.is_none() && b.subsequent_author_substitute.is_none())
-}
-
 /// The cited entries in order of first citation.
 fn first_cited<'b>(doc: &Document, bib: &'b Bibliography) -> Vec<&'b Entry> {
     let mut seen = std::collections::HashSet::new();
@@ -180,49 +148,6 @@ fn first_cited<'b>(doc: &Document, bib: &'b Bibliography) -> Vec<&'b Entry> {
     out
 }
 
-/// The reference list of a numeric, chunkable style, rendered by one driver
-/// per core over consecutive runs of entries (hayagriva renders a list on
-/// one thread, and its bookkeeping grows with the square of the list).
-fn bibliography_in_chunks(
-    entries: &[&Entry],
-    style: &IndependentStyle,
-    locale_files: &[Locale],
-    chunks: usize,
-) -> Option<hayagriva::RenderedBibliography> {
-    let chunk = entries.len().div_ceil(chunks.max(1)).max(1);
-    let parts: Vec<Option<hayagriva::RenderedBibliography>> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = entries
-            .chunks(chunk)
-            .enumerate()
-            .map(|(i, part)| {
-                scope.spawn(move || {
-                    let mut driver: BibliographyDriver<Entry> =
-                        BibliographyDriver::new().with_citation_number_offset(i * chunk);
-                    for e in part {
-                        driver.citation(CitationRequest::from_items(
-                            vec![CitationItem::with_entry(*e)],
-                            style,
-                            locale_files,
-                        ));
-                    }
-                    driver
-                        .finish(BibliographyRequest::new(style, None, locale_files))
-                        .bibliography
-                })
-            })
-            .collect();
-        jobs.into_iter()
-            .map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut parts = parts.into_iter();
-    let mut all = parts.next()??;
-    for p in parts {
-        all.items.extend(p?.items);
-    }
-    Some(all)
-}
-
 /// Format every citation of `doc` and its reference list.
 pub fn resolve(doc: &mut Document, bib: &Bibliography, style: &IndependentStyle, cache: &Cache) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -237,9 +162,38 @@ pub(crate) fn resolve_with(
     chunks: usize,
     cache: &Cache,
 ) {
+    resolve_using(doc, bib, style, chunks, cache, true)
+}
+
+/// `one_pass`: write a numeric style's citations with galley's own
+/// numbering where it applies (`false`: always through hayagriva, for the
+/// tests that compare the two).
+pub(crate) fn resolve_using(
+    doc: &mut Document,
+    bib: &Bibliography,
+    style: &IndependentStyle,
+    chunks: usize,
+    cache: &Cache,
+    one_pass: bool,
+) {
     let locale_files = needed_locales(&doc.lang, style, cache);
     let cited = first_cited(doc, bib);
-    let split = chunks > 1 && chunkable(style) && cited.len() >= PARALLEL_BIBLIOGRAPHY_MIN;
+    if let Some(shape) = super::cite_numeric::numeric_shape(style).filter(|_| {
+        one_pass && cite_list::chunkable(style) && super::cite_numeric::applies(&doc.citations)
+    }) {
+        let written = super::cite_numeric::render(&shape, &doc.citations, bib);
+        let list = if style.bibliography.is_some() && !cited.is_empty() {
+            cite_list::bibliography_in_chunks(&cited, style, &locale_files, chunks)
+        } else {
+            None
+        };
+        // As hayagriva's path decides: numeric once a number is printed.
+        let numeric = written.iter().any(|w| !w.is_empty());
+        finish(doc, bib, written, list, numeric);
+        return;
+    }
+    let split =
+        chunks > 1 && cite_list::chunkable(style) && cited.len() >= PARALLEL_BIBLIOGRAPHY_MIN;
     // The citations first, without the reference list when it may be
     // rendered apart.
     let mut citations_only;
@@ -265,15 +219,41 @@ pub(crate) fn resolve_with(
     };
     if split && rendered.bibliography.is_none() {
         rendered.bibliography = if numeric {
-            bibliography_in_chunks(&cited, style, &locale_files, chunks)
+            cite_list::bibliography_in_chunks(&cited, style, &locale_files, chunks)
         } else {
             // Author-date lists can disambiguate across entries: one driver.
             run_driver(doc, bib, style, &locale_files, false).bibliography
         };
     }
-    for (c, r) in doc.citations.iter_mut().zip(rendered.citations.iter()) {
-        let keys: Vec<String> = c.items.iter().map(|i| i.key.clone()).collect();
-        let mut inl = convert(&r.citation, Some(&keys));
+    let written = doc
+        .citations
+        .iter()
+        .zip(rendered.citations.iter())
+        .map(|(c, r)| convert(&r.citation, Some(&given_keys(c, bib))))
+        .collect();
+    finish(doc, bib, written, rendered.bibliography, numeric);
+}
+
+/// The keys of a citation's items that hayagriva was given (those the
+/// bibliography holds), which its entry indices count.
+pub(super) fn given_keys(c: &crate::model::Citation, bib: &Bibliography) -> Vec<String> {
+    c.items
+        .iter()
+        .filter(|i| bib.get(&i.key).is_some())
+        .map(|i| i.key.clone())
+        .collect()
+}
+
+/// The citations' content (`written`, one per citation, as the style made
+/// it) with galley's forms and affixes, and the reference list.
+fn finish(
+    doc: &mut Document,
+    bib: &Bibliography,
+    written: Vec<Vec<Inline>>,
+    bibliography: Option<hayagriva::RenderedBibliography>,
+    numeric: bool,
+) {
+    for (c, mut inl) in doc.citations.iter_mut().zip(written) {
         if !numeric && c.mode == CiteMode::SuppressAuthor && !inl.is_empty() {
             // Purposes drop the style's affixes and the locator (hayagriva
             // renders the year alone): restore parentheses, and the
@@ -311,7 +291,7 @@ pub(crate) fn resolve_with(
         }
     }
     let mut refs = Vec::new();
-    if let Some(b) = rendered.bibliography {
+    if let Some(b) = bibliography {
         for item in b.items {
             let label = item
                 .first_field
@@ -408,139 +388,6 @@ fn trim_inlines(mut v: Vec<Inline>) -> Vec<Inline> {
         *t = t.trim_end().to_string();
     }
     v
-}
-
-/// hayagriva's element tree to inline content. Elements tagged as a cited
-/// entry become links to that entry when `keys` is given.
-pub fn convert(children: &ElemChildren, keys: Option<&[String]>) -> Vec<Inline> {
-    let mut out = Vec::new();
-    for child in &children.0 {
-        match child {
-            ElemChild::Text(f) => push_formatted(&mut out, &f.text, &f.formatting),
-            // `$...$` in a BibTeX field: math, converted with the rest.
-            ElemChild::Markup(s) => out.push(Inline::Math {
-                tex: s.clone(),
-                display: false,
-                label: None,
-            }),
-            ElemChild::Link { text, url } => {
-                let mut content = Vec::new();
-                push_formatted(&mut content, &text.text, &text.formatting);
-                out.push(Inline::Link {
-                    url: url.clone(),
-                    content,
-                });
-            }
-            ElemChild::Elem(e) => {
-                let inner = convert(&e.children, keys);
-                match (&e.meta, keys) {
-                    (Some(ElemMeta::Entry(i)), Some(keys)) if *i < keys.len() => {
-                        out.push(Inline::RefLink {
-                            key: keys[*i].clone(),
-                            content: inner,
-                        })
-                    }
-                    _ => {
-                        for x in inner {
-                            match x {
-                                Inline::Text(t) => push_text(&mut out, &t),
-                                other => out.push(other),
-                            }
-                        }
-                    }
-                }
-            }
-            ElemChild::Transparent { .. } => {}
-        }
-    }
-    out
-}
-
-fn push_text(out: &mut Vec<Inline>, s: &str) {
-    if s.is_empty() {
-        return;
-    }
-    if let Some(Inline::Text(prev)) = out.last_mut() {
-        prev.push_str(s);
-    } else {
-        out.push(Inline::Text(s.to_string()));
-    }
-}
-
-/// Text holding galley's formatting marks (`load::latex_text`: a BibTeX
-/// field's `\emph{...}`) as nested inlines.
-fn marked(text: &str) -> Vec<Inline> {
-    use crate::load::latex_text::MARKS;
-    // A stack of (mark kind, content so far); the bottom is the text itself.
-    let mut stack: Vec<(Option<usize>, Vec<Inline>)> = vec![(None, Vec::new())];
-    for c in text.chars() {
-        if let Some(k) = MARKS.iter().position(|m| m.0 == c) {
-            stack.push((Some(k), Vec::new()));
-        } else if let Some(k) = MARKS.iter().position(|m| m.1 == c) {
-            if stack.len() > 1 && stack.last().is_some_and(|top| top.0 == Some(k)) {
-                let (_, content) = stack.pop().unwrap_or_default();
-                let node = match k {
-                    0 => Inline::Emph(content),
-                    1 => Inline::Strong(content),
-                    2 => Inline::SmallCaps(content),
-                    3 => Inline::Sup(content),
-                    _ => Inline::Sub(content),
-                };
-                if let Some(top) = stack.last_mut() {
-                    top.1.push(node);
-                }
-            }
-        } else if let Some(top) = stack.last_mut() {
-            let mut buf = [0u8; 4];
-            push_text(&mut top.1, c.encode_utf8(&mut buf));
-        }
-    }
-    // Marks left open (a field cut short) close at the end.
-    while stack.len() > 1 {
-        let (_, content) = stack.pop().unwrap_or_default();
-        if let Some(top) = stack.last_mut() {
-            top.1.extend(content);
-        }
-    }
-    stack.pop().map(|b| b.1).unwrap_or_default()
-}
-
-fn push_formatted(out: &mut Vec<Inline>, text: &str, f: &hayagriva::Formatting) {
-    let mut node = if text.contains(|c: char| ('\u{E000}'..='\u{E009}').contains(&c)) {
-        marked(text)
-    } else {
-        vec![Inline::Text(text.to_string())]
-    };
-    if f.font_style == FontStyle::Italic {
-        // `\emph` inside a title the style sets in italics: the title's
-        // italics hold it (citeproc would set it upright; galley's model
-        // has no upright span).
-        node = node
-            .into_iter()
-            .flat_map(|n| match n {
-                Inline::Emph(inner) => inner,
-                other => vec![other],
-            })
-            .collect();
-        node = vec![Inline::Emph(node)];
-    }
-    if f.font_weight == FontWeight::Bold {
-        node = vec![Inline::Strong(node)];
-    }
-    if f.font_variant == FontVariant::SmallCaps {
-        node = vec![Inline::SmallCaps(node)];
-    }
-    match f.vertical_align {
-        VerticalAlign::Sup => node = vec![Inline::Sup(node)],
-        VerticalAlign::Sub => node = vec![Inline::Sub(node)],
-        _ => {}
-    }
-    for n in node {
-        match n {
-            Inline::Text(t) => push_text(out, &t),
-            other => out.push(other),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@ pub mod analyses;
 mod assembler;
 pub mod checks;
 pub mod cite;
+mod cite_list;
+mod cite_numeric;
+mod cite_text;
 mod figures;
 mod forest;
 mod front;
@@ -145,8 +148,10 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         return Err(fail(math_errors, sources));
     }
     let mut warnings = diags;
+    let listed: std::collections::HashSet<&str> =
+        doc.references.iter().map(|r| r.key.as_str()).collect();
     for (i, e) in bib.entries.iter().enumerate() {
-        if !doc.references.iter().any(|r| r.key == e.key()) {
+        if !listed.contains(e.key()) {
             let (file, span) = bib.origins[i].clone();
             warnings.push(
                 Diagnostic::warning(format!("bibliography entry `{}` is never cited", e.key()))
@@ -260,16 +265,45 @@ mod tests {
     /// The paper's citations and references, resolved on one thread and in
     /// parallel chunks.
     fn paper_resolved(chunks: usize) -> Document {
+        paper_resolved_by(chunks, true)
+    }
+
+    /// `one_pass`: galley numbers the citations (else hayagriva does).
+    fn paper_resolved_by(chunks: usize, one_pass: bool) -> Document {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let project = Project::load(root, &crate::cache::Cache::off())
             .unwrap_or_else(|_| panic!("the paper loads"));
         let a = assemble(&project).unwrap_or_else(|_| panic!("assembles"));
         let mut sources = SourceMap::default();
         let style = crate::load::style::load_style(&project, &mut sources).unwrap();
-        assert!(cite::chunkable(&style));
+        assert!(cite_list::chunkable(&style));
         let mut doc = a.doc.clone();
-        cite::resolve_with(&mut doc, &a.bibliography, &style, chunks, &project.cache);
+        cite::resolve_using(
+            &mut doc,
+            &a.bibliography,
+            &style,
+            chunks,
+            &project.cache,
+            one_pass,
+        );
         doc
+    }
+
+    #[test]
+    fn the_papers_citations_are_numbered_as_hayagriva_numbers_them() {
+        let ours = paper_resolved_by(1, true);
+        let theirs = paper_resolved_by(1, false);
+        assert!(ours.citations.len() > 50, "{}", ours.citations.len());
+        assert!(ours.numeric_citations && theirs.numeric_citations);
+        for (a, b) in ours.citations.iter().zip(&theirs.citations) {
+            assert!(!a.rendered.is_empty());
+            assert_eq!(a.rendered, b.rendered, "{:?}", a.items);
+        }
+        assert_eq!(ours.citations.len(), theirs.citations.len());
+        assert_eq!(
+            format!("{:?}", ours.references),
+            format!("{:?}", theirs.references)
+        );
     }
 
     #[test]

@@ -26,6 +26,22 @@ pub struct Bibliography {
 }
 
 impl Bibliography {
+    /// These entries, defined nowhere (tests).
+    #[cfg(test)]
+    pub fn of(entries: Vec<Entry>) -> Bibliography {
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key().to_string(), i))
+            .collect();
+        let origins = vec![(PathBuf::new(), 0..0); entries.len()];
+        Bibliography {
+            entries,
+            index,
+            origins,
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.index.get(key).map(|&i| &self.entries[i])
     }

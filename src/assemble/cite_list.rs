@@ -1,0 +1,92 @@
+//! The reference list of a numeric style in parts: hayagriva renders a
+//! list on one thread, and its bookkeeping grows with the square of the
+//! entries one driver holds, so galley gives each run of entries its own
+//! driver (numbered from an offset) and runs them on several threads.
+
+use hayagriva::citationberg::{self, IndependentStyle, Locale};
+use hayagriva::{BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, Entry};
+
+/// Can the reference list be rendered in independent chunks, each by its
+/// own driver? For a style whose list follows the order of first citation
+/// (no `<sort>`) and where no entry's rendering looks at the entry before
+/// it (`subsequent-author-substitute`): the number of an entry is then its
+/// position, which a chunk's driver reproduces with an offset.
+pub(crate) fn chunkable(style: &IndependentStyle) -> bool {
+    // Citations sorted by anything but their number could number entries
+    // in another order than first citation.
+    let by_number = |keys: &[citationberg::SortKey]| {
+        keys.iter().all(|k| {
+            matches!(
+                k,
+                citationberg::SortKey::Variable {
+                    variable: citationberg::taxonomy::Variable::Number(
+                        citationberg::taxonomy::NumberVariable::CitationNumber
+                    ),
+                    ..
+                }
+            )
+        })
+    };
+    style
+        .citation
+        .sort
+        .as_ref()
+        .is_none_or(|s| by_number(&s.keys))
+        && style
+            .bibliography
+            .as_ref()
+            .is_some_and(|b| b.sort.is_none() && b.subsequent_author_substitute.is_none())
+}
+
+/// Entries per driver of a reference list rendered in parts: hayagriva's
+/// bookkeeping grows with the square of a driver's entries, so parts stay
+/// small and the list's cost linear.
+const BIBLIOGRAPHY_PART: usize = 64;
+
+/// The reference list of a numeric, chunkable style, rendered by one driver
+/// per run of [`BIBLIOGRAPHY_PART`] entries, the runs shared among `threads`
+/// threads (hayagriva renders a list on one thread).
+pub(super) fn bibliography_in_chunks(
+    entries: &[&Entry],
+    style: &IndependentStyle,
+    locale_files: &[Locale],
+    threads: usize,
+) -> Option<hayagriva::RenderedBibliography> {
+    let part = |i: usize, entries: &[&Entry]| {
+        let mut driver: BibliographyDriver<Entry> =
+            BibliographyDriver::new().with_citation_number_offset(i * BIBLIOGRAPHY_PART);
+        for e in entries {
+            driver.citation(CitationRequest::from_items(
+                vec![CitationItem::with_entry(*e)],
+                style,
+                locale_files,
+            ));
+        }
+        driver
+            .finish(BibliographyRequest::new(style, None, locale_files))
+            .bibliography
+    };
+    let parts: Vec<(usize, &[&Entry])> = entries.chunks(BIBLIOGRAPHY_PART).enumerate().collect();
+    let per_thread = parts.len().div_ceil(threads.max(1)).max(1);
+    let rendered: Vec<Option<hayagriva::RenderedBibliography>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = parts
+            .chunks(per_thread)
+            .map(|run| {
+                scope.spawn(move || {
+                    run.iter()
+                        .map(|(i, entries)| part(*i, entries))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .flat_map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut rendered = rendered.into_iter();
+    let mut all = rendered.next()??;
+    for p in rendered {
+        all.items.extend(p?.items);
+    }
+    Some(all)
+}
