@@ -128,10 +128,6 @@ pub(super) fn run_driver(
     driver.finish(BibliographyRequest::new(style, None, locale_files))
 }
 
-/// Below this many cited entries the reference list is rendered on one
-/// thread: starting threads would cost more than it saves.
-const PARALLEL_BIBLIOGRAPHY_MIN: usize = 32;
-
 /// The cited entries in order of first citation.
 fn first_cited<'b>(doc: &Document, bib: &'b Bibliography) -> Vec<&'b Entry> {
     let mut seen = std::collections::HashSet::new();
@@ -182,7 +178,8 @@ pub(crate) fn resolve_using(
         one_pass && cite_list::chunkable(style) && super::cite_numeric::applies(&doc.citations)
     }) {
         let written = super::cite_numeric::render(&shape, &doc.citations, bib);
-        let list = if style.bibliography.is_some() && !cited.is_empty() {
+        // `chunkable`: the style has a reference list.
+        let list = if !cited.is_empty() {
             cite_list::bibliography_in_chunks(&cited, style, &locale_files, chunks)
         } else {
             None
@@ -192,8 +189,9 @@ pub(crate) fn resolve_using(
         finish(doc, bib, written, list, numeric);
         return;
     }
-    let split =
-        chunks > 1 && cite_list::chunkable(style) && cited.len() >= PARALLEL_BIBLIOGRAPHY_MIN;
+    let split = chunks > 1
+        && cite_list::chunkable(style)
+        && cited.len() >= cite_list::PARALLEL_BIBLIOGRAPHY_MIN;
     // The citations first, without the reference list when it may be
     // rendered apart.
     let mut citations_only;

@@ -3,8 +3,21 @@
 //! entries one driver holds, so galley gives each run of entries its own
 //! driver (numbered from an offset) and runs them on several threads.
 
-use hayagriva::citationberg::{self, IndependentStyle, Locale};
+use hayagriva::citationberg::taxonomy::{NumberVariable, Variable};
+use hayagriva::citationberg::{IndependentStyle, Locale, SortDirection, SortKey};
 use hayagriva::{BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, Entry};
+
+/// The direction of a sort key on the citation number (`None`: a key on
+/// anything else).
+pub(super) fn number_key(k: &SortKey) -> Option<SortDirection> {
+    match k {
+        SortKey::Variable {
+            variable: Variable::Number(NumberVariable::CitationNumber),
+            sort_direction,
+        } => Some(*sort_direction),
+        _ => None,
+    }
+}
 
 /// Can the reference list be rendered in independent chunks, each by its
 /// own driver? For a style whose list follows the order of first citation
@@ -14,24 +27,11 @@ use hayagriva::{BibliographyDriver, BibliographyRequest, CitationItem, CitationR
 pub(crate) fn chunkable(style: &IndependentStyle) -> bool {
     // Citations sorted by anything but their number could number entries
     // in another order than first citation.
-    let by_number = |keys: &[citationberg::SortKey]| {
-        keys.iter().all(|k| {
-            matches!(
-                k,
-                citationberg::SortKey::Variable {
-                    variable: citationberg::taxonomy::Variable::Number(
-                        citationberg::taxonomy::NumberVariable::CitationNumber
-                    ),
-                    ..
-                }
-            )
-        })
-    };
     style
         .citation
         .sort
         .as_ref()
-        .is_none_or(|s| by_number(&s.keys))
+        .is_none_or(|s| s.keys.iter().all(|k| number_key(k).is_some()))
         && style
             .bibliography
             .as_ref()
@@ -42,6 +42,10 @@ pub(crate) fn chunkable(style: &IndependentStyle) -> bool {
 /// bookkeeping grows with the square of a driver's entries, so parts stay
 /// small and the list's cost linear.
 const BIBLIOGRAPHY_PART: usize = 64;
+
+/// Below this many entries the parts are rendered on the calling thread:
+/// starting threads would cost more than it saves.
+pub(super) const PARALLEL_BIBLIOGRAPHY_MIN: usize = 32;
 
 /// The reference list of a numeric, chunkable style, rendered by one driver
 /// per run of [`BIBLIOGRAPHY_PART`] entries, the runs shared among `threads`
@@ -67,6 +71,10 @@ pub(super) fn bibliography_in_chunks(
             .bibliography
     };
     let parts: Vec<(usize, &[&Entry])> = entries.chunks(BIBLIOGRAPHY_PART).enumerate().collect();
+    if threads <= 1 || entries.len() < PARALLEL_BIBLIOGRAPHY_MIN {
+        let rendered: Vec<_> = parts.iter().map(|(i, e)| part(*i, e)).collect();
+        return joined(rendered);
+    }
     let per_thread = parts.len().div_ceil(threads.max(1)).max(1);
     let rendered: Vec<Option<hayagriva::RenderedBibliography>> = std::thread::scope(|scope| {
         let jobs: Vec<_> = parts
@@ -83,9 +91,16 @@ pub(super) fn bibliography_in_chunks(
             .flat_map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let mut rendered = rendered.into_iter();
-    let mut all = rendered.next()??;
-    for p in rendered {
+    joined(rendered)
+}
+
+/// The parts' lists as one.
+fn joined(
+    parts: Vec<Option<hayagriva::RenderedBibliography>>,
+) -> Option<hayagriva::RenderedBibliography> {
+    let mut parts = parts.into_iter();
+    let mut all = parts.next()??;
+    for p in parts {
         all.items.extend(p?.items);
     }
     Some(all)

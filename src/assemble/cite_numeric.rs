@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use hayagriva::citationberg::taxonomy::{NumberOrPageVariable, NumberVariable, Variable};
 use hayagriva::citationberg::{
-    self, Collapse, CslMacro, IndependentStyle, LayoutRenderingElement, SortDirection, SortKey,
-    TextTarget, ToFormatting,
+    self, Collapse, CslMacro, IndependentStyle, LayoutRenderingElement, SortDirection, TextTarget,
+    ToFormatting,
 };
 use hayagriva::Formatting;
 
@@ -59,7 +59,8 @@ pub(crate) fn numeric_shape(style: &IndependentStyle) -> Option<NumericShape> {
     let sorted = match &c.sort {
         None => false,
         Some(s) => {
-            if !s.keys.iter().all(is_ascending_number) {
+            let ascending = |k| super::cite_list::number_key(k) == Some(SortDirection::Ascending);
+            if !s.keys.iter().all(ascending) {
                 return None;
             }
             !s.keys.is_empty()
@@ -75,16 +76,6 @@ pub(crate) fn numeric_shape(style: &IndependentStyle) -> Option<NumericShape> {
         layout,
         wrappers,
     })
-}
-
-fn is_ascending_number(k: &SortKey) -> bool {
-    matches!(
-        k,
-        SortKey::Variable {
-            variable: Variable::Number(NumberVariable::CitationNumber),
-            sort_direction: SortDirection::Ascending,
-        }
-    )
 }
 
 /// The elements from `elem` down to the citation number's text, if `elem`
