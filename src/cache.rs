@@ -63,6 +63,24 @@ pub fn key(parts: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// A key from a value's `Hash`, through SHA-256 (so that, unlike with a
+/// 64-bit hasher, two different values do not share a key), and `kind`.
+pub fn hash_key(kind: &str, value: &impl std::hash::Hash) -> [u8; 32] {
+    struct Sha(Sha256);
+    impl std::hash::Hasher for Sha {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    let mut h = Sha(Sha256::new());
+    h.0.update(kind.as_bytes());
+    value.hash(&mut h);
+    h.0.finalize().into()
+}
+
 impl Cache {
     /// A cache that keeps results.
     pub fn new() -> Cache {

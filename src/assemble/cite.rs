@@ -180,7 +180,7 @@ pub(crate) fn resolve_using(
         let written = super::cite_numeric::render(&shape, &doc.citations, bib);
         // `chunkable`: the style has a reference list.
         let list = if !cited.is_empty() {
-            cite_list::bibliography_in_chunks(&cited, style, &locale_files, chunks)
+            cite_list::bibliography_cached(cache, &cited, style, &locale_files, chunks)
         } else {
             None
         };
@@ -217,7 +217,7 @@ pub(crate) fn resolve_using(
     };
     if split && rendered.bibliography.is_none() {
         rendered.bibliography = if numeric {
-            cite_list::bibliography_in_chunks(&cited, style, &locale_files, chunks)
+            cite_list::bibliography_cached(cache, &cited, style, &locale_files, chunks)
         } else {
             // Author-date lists can disambiguate across entries: one driver.
             run_driver(doc, bib, style, &locale_files, false).bibliography

@@ -94,6 +94,32 @@ pub(super) fn bibliography_in_chunks(
     joined(rendered)
 }
 
+/// [`bibliography_in_chunks`], kept in `cache` (serve) for the same
+/// entries, style and locales: an edit that cites nothing new does not
+/// render the list again.
+pub(super) fn bibliography_cached(
+    cache: &crate::cache::Cache,
+    entries: &[&Entry],
+    style: &IndependentStyle,
+    locale_files: &[Locale],
+    threads: usize,
+) -> Option<hayagriva::RenderedBibliography> {
+    if !cache.enabled() {
+        return bibliography_in_chunks(entries, style, locale_files, threads);
+    }
+    let k = crate::cache::hash_key("reference list", &(entries, style, locale_files));
+    cache
+        .cached::<_, ()>("reference list", k, || {
+            Ok(bibliography_in_chunks(
+                entries,
+                style,
+                locale_files,
+                threads,
+            ))
+        })
+        .unwrap_or_default()
+}
+
 /// The parts' lists as one.
 fn joined(
     parts: Vec<Option<hayagriva::RenderedBibliography>>,

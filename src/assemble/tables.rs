@@ -64,7 +64,8 @@ impl Assembler<'_> {
             text: text.to_string(),
         };
         let name = self.next_template_name(&spec.file.display().to_string());
-        match crate::assemble::sandbox::add(&mut self.tera, &name, text) {
+        match crate::assemble::sandbox::add_cached(&mut self.tera, &name, text, &self.project.cache)
+        {
             Ok(()) => Some((name, origin)),
             Err(e) => {
                 self.diags.push(template::locate_error(&e, &origin, what));

@@ -18,7 +18,12 @@ pub fn load_data_file(
     cache: &Cache,
 ) -> std::result::Result<Value, Diagnostic> {
     let text = read_text(root, rel, sources, cache)?;
-    parse_data(&text, rel)
+    if !cache.enabled() {
+        return parse_data(&text, rel);
+    }
+    // Errors are not kept: a file that fails is parsed (and reported) again.
+    let k = crate::cache::key(&[rel.as_os_str().as_encoded_bytes(), text.as_bytes()]);
+    cache.cached("data", k, || parse_data(&text, rel))
 }
 
 /// A data file's text as a value, by the file's extension.

@@ -56,6 +56,12 @@ impl Theme {
     }
 
     /// A theme file: the project's override if present, else the built-in.
+    /// The cache the theme's files are read through (and parsed templates
+    /// kept in).
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
     pub fn get(&self, name: &str, sources: &mut SourceMap) -> Result<ThemeFile, Diagnostic> {
         let rel = Path::new("theme").join(name);
         if self.root.join(&rel).is_file() {

@@ -22,6 +22,8 @@ use serde_json::Value;
 use tera::ast::{Expr, ExprVal, FunctionCall, Node, WS};
 use tera::{Context, Tera};
 
+use crate::cache::Cache;
+
 pub mod budget;
 pub mod memory;
 mod tags;
@@ -235,6 +237,46 @@ fn contained<T>(f: impl FnOnce() -> tera::Result<T>) -> tera::Result<T> {
 
 /// Add a template, checked and instrumented for the budget.
 pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
+    add_cached(tera, name, text, &Cache::off())
+}
+
+/// [`add`], with the parsed and instrumented template kept in `cache`
+/// (serve): a rebuild does not parse again a template it parsed before.
+///
+/// What Tera's `add_raw_template` checks is checked for this template
+/// alone: the templates already added passed the same checks, and adding one
+/// cannot break them (Tera checks them all again on every add, which is
+/// quadratic in a document of many templates).
+pub fn add_cached(tera: &mut Tera, name: &str, text: &str, cache: &Cache) -> tera::Result<()> {
+    let k = crate::cache::key(&[name.as_bytes(), text.as_bytes()]);
+    let (template, tags) = cache.cached("template parse", k, || parse(name, text))?;
+    let has_blocks = template.parent.is_some() || !template.blocks.is_empty();
+    let imports: Vec<String> = template
+        .imported_macro_files
+        .iter()
+        .map(|(file, _)| file.clone())
+        .collect();
+    tera.templates.insert(name.to_string(), template);
+    if has_blocks {
+        tera.build_inheritance_chains()?;
+    }
+    if let Some(missing) = imports.iter().find(|f| !tera.templates.contains_key(*f)) {
+        return Err(tera::Error::msg(format!(
+            "Template `{name}` loads macros from `{missing}` which isn't present in Tera"
+        )));
+    }
+    for at in 0..=tags {
+        let step = tagged(STEP, at);
+        if !tera.functions.contains_key(&step) {
+            tera.register_function(&step, Step { at });
+            tera.register_function(&tagged(ENTER, at), Enter { at });
+        }
+    }
+    Ok(())
+}
+
+/// A template parsed, checked and instrumented, with its number of tags.
+fn parse(name: &str, text: &str) -> tera::Result<(tera::Template, u64)> {
     // The sandbox's own functions may not be called by a template (calling
     // the leave function would undo the depth count).
     if let Some(at) = text.find("__galley") {
@@ -245,13 +287,12 @@ pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
     if let Err((at, msg)) = check_nesting(text) {
         return Err(tera::Error::msg(format!("{AT_OFFSET}{at}: {msg}")));
     }
-    contained(|| tera.add_raw_template(name, text))?;
-    let Some(t) = tera.templates.get_mut(name) else {
-        return Ok(());
-    };
+    let mut t = contained(|| {
+        tera::Template::new(name, None, text)
+            .map_err(|e| tera::Error::chain(format!("Failed to parse '{name}'"), e))
+    })?;
     let mut n = 0;
     instrument_body(&mut t.ast, &mut n);
-    let tags = n;
     // Calls run the copies in `macros` and blocks the copies in `blocks`:
     // take them from the instrumented tree.
     let mut macros = HashMap::new();
@@ -262,7 +303,6 @@ pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
             m.body = body;
         }
     }
-    let has_blocks = !blocks.is_empty() || t.parent.is_some();
     for (k, body) in blocks {
         if let Some(b) = t.blocks.get_mut(&k) {
             b.body = body;
@@ -273,17 +313,7 @@ pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
         t.ast.insert(0, call(ENTER, 0));
         t.ast.push(call(LEAVE, 0));
     }
-    if has_blocks {
-        tera.build_inheritance_chains()?;
-    }
-    for at in 0..=tags {
-        let step = tagged(STEP, at);
-        if !tera.functions.contains_key(&step) {
-            tera.register_function(&step, Step { at });
-            tera.register_function(&tagged(ENTER, at), Enter { at });
-        }
-    }
-    Ok(())
+    Ok((t, n))
 }
 
 /// The name of a step or enter function for the tag `at`.

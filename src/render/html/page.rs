@@ -243,7 +243,7 @@ fn render_templates(
             offset: 0,
             text: file.text.clone(),
         };
-        sandbox::add(&mut tera, &short, &file.text)
+        sandbox::add_cached(&mut tera, &short, &file.text, theme.cache())
             .map_err(|e| locate_error(&e, &origin, &format!("the template {short}")))?;
         origins.insert(short, origin);
     }
