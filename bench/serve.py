@@ -13,6 +13,7 @@ resident memory before and after.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -63,9 +64,12 @@ def listen(port, events):
             event, data = None, []
 
 
-def number(tag):
-    """The generation in an event's data: `<server instance>-<n>`."""
-    return int(tag.rsplit("-", 1)[-1])
+def number(data):
+    """The generation in an event's data: `<server instance>-<n>`, as it is
+    or (a reload event) as the JSON object's `generation`."""
+    if data.startswith("{"):
+        data = json.loads(data)["generation"]
+    return int(data.rsplit("-", 1)[-1])
 
 
 def wait(events, name, timeout=120):

@@ -123,7 +123,7 @@ fn galley_serve_in_a_real_browser() {
     assert!(stdout.contains("browser (serve): all checks passed"));
     assert_eq!(
         stdout.matches("\nok ").count() + usize::from(stdout.starts_with("ok ")),
-        8,
+        14,
         "{stdout}"
     );
 }

@@ -14,7 +14,10 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
     let root = dir.path();
     let server = Server::start(root);
     let rx = server.events();
-    assert_eq!(generation(&next_event(&rx, "reload", 10)), 1);
+    let first = next_event(&rx, "reload", 10);
+    assert_eq!(generation(&first), 1);
+    // What changed is not known to a page that has just connected.
+    assert_eq!(changed(&first), None, "{first}");
 
     let (status, page) = server.get("/");
     assert_eq!(status, 200);
@@ -34,7 +37,27 @@ fn serve_rebuilds_on_edits_reloads_and_overlays_errors() {
         original.replace("may be efficacious", "may be xyzzyfast"),
     )
     .unwrap();
-    assert_eq!(generation(&next_event(&rx, "reload", 30)), 2);
+    let reload = next_event(&rx, "reload", 30);
+    assert_eq!(generation(&reload), 2);
+    // The page is told which files changed, to patch itself with them.
+    assert_eq!(
+        changed(&reload),
+        Some(vec!["index.html".to_string()]),
+        "{reload}"
+    );
+    // ... and the edit that makes the page's text the new one.
+    let data: serde_json::Value = serde_json::from_str(&reload).unwrap();
+    let inserts: Vec<&str> = data["pages"]["index.html"]["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["insert"].as_str().unwrap())
+        .collect();
+    assert_eq!(inserts.len(), 2, "the word and the generation: {reload}");
+    assert!(
+        inserts[0].contains("xyzzyfast") && inserts[0].len() < 20,
+        "{reload}"
+    );
     let (_, page) = server.get("/");
     assert!(page.contains("may be xyzzyfast"));
     assert_eq!(page_generation(&page), 2);

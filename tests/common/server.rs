@@ -155,9 +155,25 @@ pub fn next_event(rx: &Receiver<(String, String)>, name: &str, secs: u64) -> Str
 }
 
 /// The generation number in a reload or pdf event, or a page's
-/// `data-generation`: `<server instance>-<n>`.
-pub fn generation(tag: &str) -> u64 {
+/// `data-generation`: `<server instance>-<n>` (a reload event's data is
+/// JSON holding it as `generation`).
+pub fn generation(data: &str) -> u64 {
+    let tag = match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(v) if v.is_object() => v["generation"].as_str().unwrap().to_string(),
+        _ => data.to_string(),
+    };
     tag.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+/// The site paths a reload event says changed (None: not said).
+pub fn changed(data: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    let list = v.get("changed")?.as_array()?;
+    Some(
+        list.iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect(),
+    )
 }
 
 /// The generation a served page says it shows.

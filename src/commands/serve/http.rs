@@ -16,6 +16,7 @@ use tokio::sync::broadcast;
 
 use super::guard::{plain, secure_headers};
 use super::live::{Notice, Shared};
+use super::update::Update;
 
 /// Percent-decode a request path once. None for a malformed escape.
 fn percent_decode(path: &str) -> Option<Vec<u8>> {
@@ -84,7 +85,7 @@ fn content_type(key: &str) -> &'static str {
 
 /// The page as served: the live script, and the error overlay while the
 /// last rebuild failed.
-fn inject(page: &[u8], generation: &str, error: Option<&str>) -> Vec<u8> {
+pub fn inject(page: &[u8], generation: &str, error: Option<&str>) -> Vec<u8> {
     let html = String::from_utf8_lossy(page);
     let mut extra = String::new();
     if let Some(e) = error {
@@ -191,10 +192,31 @@ base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 fn notice_event(shared: &Shared, n: Notice) -> Event {
     match n {
-        Notice::Reload(g) => Event::default().event("reload").data(shared.tag(g)),
+        Notice::Reload(g, update) => {
+            Event::default()
+                .event("reload")
+                .data(reload_data(shared, g, update.as_deref()))
+        }
         Notice::Pdf(g) => Event::default().event("pdf").data(shared.tag(g)),
         Notice::Failed(text) => Event::default().event("failed").data(text),
     }
+}
+
+/// A reload event's data: `{"generation": tag}`, and with what changed
+/// since the generation before (`previous`), the site paths (`changed`) and
+/// each changed page's edit (`pages`, see [`Update`]). The page patches
+/// itself with them (live.js); without them, it reloads unless it shows that
+/// generation.
+fn reload_data(shared: &Shared, g: u64, update: Option<&Update>) -> String {
+    let mut data = match update {
+        Some(u) => u.to_json(),
+        None => serde_json::json!({}),
+    };
+    data["generation"] = shared.tag(g).into();
+    if update.is_some() {
+        data["previous"] = shared.tag(g.saturating_sub(1)).into();
+    }
+    data.to_string()
 }
 
 /// The reload channel: the current generation (and error) at once, then
@@ -202,7 +224,7 @@ fn notice_event(shared: &Shared, n: Notice) -> Event {
 fn events(shared: &Arc<Shared>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = shared.notices.subscribe();
     let (_, generation, error) = shared.snapshot();
-    let mut first = vec![Notice::Reload(generation)];
+    let mut first = vec![Notice::Reload(generation, None)];
     if let Some(e) = error {
         first.push(Notice::Failed(e));
     }

@@ -7,12 +7,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 use super::guard::RequestGuard;
+use super::update::Update;
 
 /// What reload connections are told.
 #[derive(Clone, Debug)]
 pub enum Notice {
-    /// A new site generation is served.
-    Reload(u64),
+    /// A new site generation is served, and what changed since the one
+    /// before it (None: not known, as for a page that has just connected).
+    Reload(u64, Option<Arc<Update>>),
     /// The PDF of this generation is ready.
     Pdf(u64),
     /// The last rebuild failed: the diagnostics, as printed.

@@ -10,9 +10,18 @@
 //!   world and recompiles incrementally. The site is published as soon as
 //!   it is ready; the PDF follows ([`rebuild`]).
 //! - Pages get a small script (only as served, never in `build` output)
-//!   that listens on Server-Sent Events, reloads keeping the scroll
-//!   position, and shows a failed build as an overlay while the last good
-//!   build stays served ([`http`], [`live`]).
+//!   that listens on Server-Sent Events and patches the page in place: each
+//!   reload event lists the files that changed and, for a page, the edits of
+//!   its text ([`update`]); an edit of prose changes the one element that
+//!   holds it, any other change is patched from the whole new page, and a
+//!   changed script reloads the page where the reader was. Scroll position,
+//!   focus and what the theme's script set are kept. A failed build shows
+//!   as an overlay while the last good build stays served ([`http`],
+//!   [`live`]).
+//! - Events are gathered until every file written has been closed (4 ms
+//!   after, where the platform reports closes) or 40 ms of quiet; the PDF
+//!   and the Word file are made after the site, at a low priority
+//!   ([`watch`], [`rebuild`]).
 //! - `GALLEY_SERVE_DEBUG=1` prints every watcher event and whether it
 //!   asks for a rebuild ([`watch`]).
 //! - Requests are refused unless their `Host` is this machine (DNS
@@ -24,6 +33,7 @@ pub mod guard;
 pub mod http;
 pub mod live;
 pub mod rebuild;
+pub mod update;
 pub mod watch;
 
 use std::net::{IpAddr, SocketAddr};

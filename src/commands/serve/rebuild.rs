@@ -12,7 +12,8 @@ use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::live::{Notice, Shared};
-use super::watch::{relevant, Events, MAX_GATHER, QUIET, WATCHED};
+use super::update::Update;
+use super::watch::{relevant, Events, Writing, MAX_GATHER, WATCHED};
 #[cfg(doc)]
 use crate::cache::Cache;
 use crate::diag;
@@ -61,11 +62,12 @@ impl Builder {
     pub fn run(&mut self, rx: &Events) {
         loop {
             let Ok(first) = rx.recv() else { return };
-            let mut wanted = self.take(first);
+            let mut writing = Writing::default();
+            let mut wanted = self.take(first, &mut writing);
             let started = Instant::now();
             loop {
-                match rx.recv_timeout(QUIET) {
-                    Ok(ev) => wanted |= self.take(ev),
+                match rx.recv_timeout(writing.quiet()) {
+                    Ok(ev) => wanted |= self.take(ev, &mut writing),
                     Err(mpsc::RecvTimeoutError::Timeout) => break,
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }
@@ -80,7 +82,7 @@ impl Builder {
     }
 
     /// Note one watcher event; true when it asks for a rebuild.
-    fn take(&mut self, ev: notify::Result<notify::Event>) -> bool {
+    fn take(&mut self, ev: notify::Result<notify::Event>, writing: &mut Writing) -> bool {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {
@@ -102,6 +104,9 @@ impl Builder {
             }
         }
         let wanted = relevant(&ev, &self.root, &self.inputs);
+        if wanted {
+            writing.note(&ev);
+        }
         if std::env::var_os("GALLEY_SERVE_DEBUG").is_some() {
             eprintln!(
                 "[serve] event {:?} {:?} relevant={wanted}",
@@ -166,7 +171,9 @@ impl Builder {
         self.retry = false;
         self.build.cancel_on(self.superseded.clone());
         let cache = self.build.cache().clone();
+        let mut check_ms = 0.0;
         let site = self.build.check().and_then(|checked| {
+            check_ms = started.elapsed().as_secs_f64() * 1000.0;
             let site = self.build.render(&checked, &[Format::Site])?;
             Ok((checked, site))
         });
@@ -191,6 +198,13 @@ impl Builder {
             diag::emit(&report.warnings, &report.sources);
         }
         let site_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if std::env::var_os("GALLEY_SERVE_DEBUG").is_some() {
+            let stages = std::iter::once(("load + assemble", check_ms / 1000.0))
+                .chain(report.timings.iter().map(|(s, t)| (s.as_ref(), *t)))
+                .map(|(s, t)| format!("{}: {:.1} ms", s.trim(), t * 1000.0))
+                .collect::<Vec<_>>();
+            eprintln!("[serve] site stages: {}", stages.join(", "));
+        }
         let reuse = reuse_summary(&cache.take_stats());
         let slug = &checked.assembled.doc.slug;
         let kept = ["pdf", "xml", "docx"].map(|ext| format!("{slug}.{ext}"));
@@ -207,7 +221,8 @@ impl Builder {
             .into_iter()
             .filter(|f| *f != Format::Site)
             .collect();
-        let pdf = self.build.render(&checked, &others);
+        let build = &mut self.build;
+        let pdf = in_background(|| build.render(&checked, &others));
         cache.sweep();
         let pdf = match pdf {
             Ok(pdf) => pdf,
@@ -264,13 +279,20 @@ impl Builder {
                 files.insert(name.clone(), f.clone());
             }
         }
+        let tags = (
+            self.shared.tag(live.generation),
+            self.shared.tag(live.generation + 1),
+        );
+        let served = |page: &[u8], tag: &str| super::http::inject(page, tag, None);
+        let update = Update::between(&live.files, &files, served, (&tags.0, &tags.1));
         live.files = Arc::new(files);
         live.digest = digest;
         live.error = None;
         live.generation += 1;
         let g = live.generation;
         drop(live);
-        self.shared.notify(Notice::Reload(g));
+        self.shared
+            .notify(Notice::Reload(g, Some(Arc::new(update))));
         Some(g)
     }
 
@@ -286,6 +308,35 @@ impl Builder {
         self.shared.notify(Notice::Pdf(g));
         g
     }
+}
+
+/// Run `f` on a thread of low priority (and the threads it starts, which
+/// inherit it): the PDF and the Word file are made while the browser patches
+/// the page, and take the cores only when the browser does not want them.
+fn in_background<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("galley-outputs".into())
+            // As deep as the rebuild thread's, for the same manuscripts.
+            .stack_size(64 << 20)
+            .spawn_scoped(scope, || {
+                lower_priority();
+                f()
+            });
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            Err(e) => panic!("cannot start a thread for the PDF: {e}"),
+        }
+    })
+}
+
+/// Lower this thread's scheduling priority: its nice value, which on Linux
+/// is the calling thread's own. Elsewhere, or if refused, it stays as is.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::setpriority_process(None, 10);
 }
 
 /// "reused: markdown 8/9, ..." from the cache's statistics.

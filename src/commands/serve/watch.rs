@@ -6,15 +6,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 /// The folders of a project that `serve` watches.
 pub const WATCHED: [&str; 3] = ["manuscript", "bibliography", "theme"];
 
 /// Events are gathered until none has come for this long, so an editor's
-/// atomic save or a `git checkout` of many files gives one rebuild.
+/// atomic save or a `git checkout` of many files gives one rebuild...
 pub const QUIET: Duration = Duration::from_millis(40);
+
+/// ... or, once every file written has been closed (where the platform
+/// says so: inotify does), for this long.
+pub const SETTLE: Duration = Duration::from_millis(4);
 
 /// ... but a steady stream of events does not hold a rebuild back longer.
 pub const MAX_GATHER: Duration = Duration::from_secs(1);
@@ -61,6 +65,47 @@ pub fn relevant(ev: &notify::Event, root: &Path, inputs: &HashSet<PathBuf>) -> b
             || name.starts_with(".#");
         (top.is_some_and(|t| WATCHED.contains(&t)) && !scratch) || inputs.contains(p)
     })
+}
+
+/// The files of one gathering of events being written: created or
+/// modified and not yet closed. A rebuild waits only [`SETTLE`] once none
+/// is left.
+#[derive(Default)]
+pub struct Writing {
+    open: HashSet<PathBuf>,
+    /// A close was seen: the platform reports them.
+    closes: bool,
+}
+
+impl Writing {
+    pub fn note(&mut self, ev: &notify::Event) {
+        match ev.kind {
+            EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
+                self.open.extend(ev.paths.iter().cloned());
+            }
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                self.closes = true;
+                for p in &ev.paths {
+                    self.open.remove(p);
+                }
+            }
+            EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => {
+                for p in &ev.paths {
+                    self.open.remove(p);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// How long to wait for another event before rebuilding.
+    pub fn quiet(&self) -> Duration {
+        if self.closes && self.open.is_empty() {
+            SETTLE
+        } else {
+            QUIET
+        }
+    }
 }
 
 /// The watcher's events.
