@@ -25,6 +25,7 @@ const MAX_HEIGHT: f64 = 8.0;
 
 /// A picture to place: its media (PNG or the raster as it is, and the
 /// SVG if any) and its size on the page in inches.
+#[derive(Clone)]
 struct Picture {
     raster: (String, Vec<u8>),
     svg: Option<Vec<u8>>,
@@ -158,6 +159,28 @@ impl Writer<'_> {
         Ok(placed)
     }
 
+    /// [`from_svg`], kept in the build's cache (serve): a figure that did
+    /// not change is not drawn again.
+    fn drawn(
+        &self,
+        svg: &str,
+        max_width: f64,
+        fonts: &dyn Fn() -> Arc<fontdb::Database>,
+    ) -> Result<Picture, String> {
+        let cache = &self.job.project.cache;
+        if !cache.enabled() {
+            return from_svg(svg, max_width, &fonts());
+        }
+        let mut parts: Vec<&[u8]> = vec![svg.as_bytes()];
+        let width = max_width.to_le_bytes();
+        parts.push(&width);
+        for f in self.job.fonts {
+            parts.extend([f.name.as_bytes(), f.bytes.as_slice()]);
+        }
+        let k = crate::cache::key(&parts);
+        cache.cached("Word figure", k, || from_svg(svg, max_width, &fonts()))
+    }
+
     /// A picture of `src` (a drawn figure when `svg` is given), as a
     /// drawing; a warning and None when it cannot be made.
     fn drawing(&self, src: &str, svg: Option<&str>, alt: &str, max_width: f64) -> Option<String> {
@@ -165,14 +188,14 @@ impl Writer<'_> {
         let fonts = || self.fonts.get_or_init(|| fonts(self.job.fonts)).clone();
         let lower = src.to_ascii_lowercase();
         let made = self.picture_of(src, || match svg {
-            Some(svg) => from_svg(svg, max_width, &fonts()),
+            Some(svg) => self.drawn(svg, max_width, &fonts),
             None => {
                 let bytes = self.image_bytes(src).ok_or("it was not read")?;
                 if lower.ends_with(".svg") {
-                    from_svg(&String::from_utf8_lossy(bytes), max_width, &fonts())
+                    self.drawn(&String::from_utf8_lossy(bytes), max_width, &fonts)
                 } else if lower.ends_with(".pdf") {
                     let svg = crate::render::pdf::convert::pdf_to_svg(bytes, src)?;
-                    from_svg(&svg, max_width, &fonts())
+                    self.drawn(&svg, max_width, &fonts)
                 } else {
                     let ext = lower.rsplit('.').next().unwrap_or("");
                     from_raster(bytes, ext, max_width)
