@@ -82,7 +82,8 @@ fn tera(b: divan::Bencher) {
             .enumerate()
             .map(|(i, o)| {
                 let protected = template::protect::protect(&o.text, &mut |_| String::new());
-                template::render_one(&mut tera, &i.to_string(), o, &protected, &ctx, "").unwrap()
+                template::render_one(&mut tera, None, &i.to_string(), o, &protected, &ctx, "")
+                    .unwrap()
             })
             .collect::<Vec<_>>()
     });
@@ -144,7 +145,7 @@ fn markdown(b: divan::Bencher) {
         .enumerate()
         .map(|(i, o)| {
             let protected = template::protect::protect(&o.text, &mut |_| String::new());
-            template::render_one(&mut tera, &i.to_string(), o, &protected, &ctx, "").unwrap()
+            template::render_one(&mut tera, None, &i.to_string(), o, &protected, &ctx, "").unwrap()
         })
         .collect();
     b.bench(|| {

@@ -100,7 +100,7 @@ impl Templates {
         self.n += 1;
         let name = format!("{}#{}", a.file.display(), self.n);
         let protected = template::protect::protect(text, &mut |_| String::new());
-        template::render_one(&mut self.tera, &name, &origin, &protected, ctx, what)
+        template::render_one(&mut self.tera, None, &name, &origin, &protected, ctx, what)
             .map(|s| s.trim().to_string())
     }
 }

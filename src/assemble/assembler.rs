@@ -99,6 +99,9 @@ pub(super) struct Assembler<'p> {
     pub(super) placed: HashMap<String, (PathBuf, Range<usize>)>,
     pub(super) frame: Frame,
     pub(super) template_seq: usize,
+    /// Renderings of the sections' templates made ahead on other threads,
+    /// by the key of their text ([`super::prerender`]).
+    pub(super) prerendered: HashMap<[u8; 32], String>,
     pub(super) images: Vec<String>,
     pub(super) image_refs: Vec<(PathBuf, Range<usize>)>,
     pub(super) mathml: BTreeMap<String, String>,
@@ -155,6 +158,7 @@ impl<'p> Assembler<'p> {
             placed: HashMap::new(),
             frame: Frame::default(),
             template_seq: 0,
+            prerendered: HashMap::new(),
             images: Vec::new(),
             image_refs: Vec::new(),
             mathml: BTreeMap::new(),
@@ -256,10 +260,19 @@ impl<'p> Assembler<'p> {
         protected: &str,
         what: &str,
     ) -> Result<String, Diagnostic> {
-        match &self.jinja_ctx {
-            Some(ctx) => template::jinja::render(origin, protected, ctx, what),
-            None => template::render_one(&mut self.tera, name, origin, protected, &self.ctx, what),
+        if let Some(r) = self.prerendered.remove(&super::prerender_key(protected)) {
+            return Ok(r);
         }
+        let jinja = self.jinja_ctx.as_ref();
+        template::render_one(
+            &mut self.tera,
+            jinja,
+            name,
+            origin,
+            protected,
+            &self.ctx,
+            what,
+        )
     }
 
     /// Render a template (Tera or Jinja2) then parse it as Markdown.

@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod math;
 mod notes;
 mod pandoc;
+mod prerender;
 mod rob;
 pub mod sandbox;
 mod shortcodes;
@@ -53,6 +54,12 @@ pub struct Assembled {
 }
 
 /// Build the document model.
+/// The key of a section's rendering in [`prerender`]: its protected text
+/// (everything else it depends on is the same for every section).
+fn prerender_key(protected: &str) -> [u8; 32] {
+    crate::cache::key(&[b"prerendered", protected.as_bytes()])
+}
+
 pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
     let mut sources = project.sources.clone();
     let fail = |diags: Diagnostics, sources: SourceMap| Failure { diags, sources };
@@ -98,6 +105,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         markdown::prepare::top_heading_level(project.sections.iter().map(|s| s.text.as_str())) - 1;
     asm.cite_aliases =
         markdown::prepare::citation_aliases(project.sections.iter().map(|s| s.text.as_str()));
+    asm.prerender();
     let mut doc = asm.front_matter();
     doc.abstract_ = asm.abstract_blocks();
     doc.summary = asm.summary_blocks();

@@ -33,14 +33,34 @@ fn as_text(v: &Value) -> String {
     }
 }
 
+/// A text protected for Tera, and what protecting it found: warnings, and
+/// the labels of notebook cells it left out.
+pub(super) struct Protected {
+    pub text: String,
+    pub warnings: Vec<Diagnostic>,
+    pub cell_labels: Vec<String>,
+}
+
 impl Assembler<'_> {
     /// `template` (at `base` in `file`) protected for Tera, its shortcodes
     /// expanded.
     pub(super) fn protect(&mut self, file: &Path, base: usize, template: &str) -> String {
-        self.protect_depth(file, base, template, 0)
+        let p = self.protected(file, base, template, 0);
+        for d in p.warnings {
+            self.diags.push(d);
+        }
+        self.cell_labels.extend(p.cell_labels);
+        p.text
     }
 
-    fn protect_depth(&mut self, file: &Path, base: usize, template: &str, depth: usize) -> String {
+    /// [`Assembler::protect`] without noting what it found.
+    pub(super) fn protected(
+        &self,
+        file: &Path,
+        base: usize,
+        template: &str,
+        depth: usize,
+    ) -> Protected {
         let mut problems: Vec<(Range<usize>, String)> = Vec::new();
         let mut included: Vec<std::path::PathBuf> = Vec::new();
         let mut embedded: Vec<String> = Vec::new();
@@ -97,23 +117,27 @@ impl Assembler<'_> {
                 String::new()
             }
         });
-        self.cell_labels.extend(embedded);
-        for (span, msg) in problems {
-            let at = base + span.start..base + span.end;
-            self.diags.push(Diagnostic::warning(msg).at(file, at));
-        }
-        if included.is_empty() {
-            return out;
-        }
-        let mut result = out;
+        let mut found = Protected {
+            text: out,
+            warnings: problems
+                .into_iter()
+                .map(|(span, msg)| {
+                    let at = base + span.start..base + span.end;
+                    Diagnostic::warning(msg).at(file, at)
+                })
+                .collect(),
+            cell_labels: embedded,
+        };
         for (i, rel) in included.into_iter().enumerate() {
-            let text = self.project.sources.get(&rel).unwrap_or("").to_string();
-            let inner = self.protect_depth(&rel, 0, &text, depth + 1);
-            result = result.replace(
+            let text = self.project.sources.get(&rel).unwrap_or("");
+            let inner = self.protected(&rel, 0, text, depth + 1);
+            found.text = found.text.replace(
                 &format!("\u{E00C}{i}\u{E00C}"),
-                inner.trim_end_matches('\n'),
+                inner.text.trim_end_matches('\n'),
             );
+            found.warnings.extend(inner.warnings);
+            found.cell_labels.extend(inner.cell_labels);
         }
-        result
+        found
     }
 }

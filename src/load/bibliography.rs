@@ -263,10 +263,7 @@ fn parse_biblatex(file: &TextFile) -> Result<Vec<Entry>, Diagnostic> {
     let parsed = crate::diag::contain::contain(|| {
         let mut bib = biblatex::Bibliography::parse(&file.text)?;
         resolve_markup(&mut bib);
-        // One entry at a time, so a field's error names its entry.
-        let entries: Vec<(String, Result<Entry, biblatex::TypeError>)> =
-            bib.iter().map(|e| (e.key.clone(), e.try_into())).collect();
-        Ok::<_, biblatex::ParseError>(entries)
+        Ok::<_, biblatex::ParseError>(super::bib_convert::converted(&bib))
     })
     .map_err(|what| {
         let d = Diagnostic::error(format!(
@@ -528,5 +525,45 @@ mod tests {
         assert_eq!(&yaml[spans["doe"].clone()], "doe");
         assert_eq!(&yaml[spans["smith2020"].clone()], "smith2020");
         assert_eq!(spans["doe"], key_span(yaml, "doe"));
+    }
+
+    #[test]
+    fn a_long_bibliography_converted_in_parts_keeps_its_order_and_errors() {
+        let entry = |i: usize| {
+            format!(
+                "@article{{k{i},\n  title = {{T{i}}},\n  year = {{{}}},\n}}\n",
+                1900 + i % 100
+            )
+        };
+        let text: String = (0..crate::load::bib_convert::PARALLEL_ENTRIES + 100)
+            .map(entry)
+            .collect();
+        let file = TextFile {
+            path: PathBuf::from("bibliography/long.bib"),
+            text: text.clone(),
+        };
+        let entries = parse_file_uncached(&file).unwrap_or_else(|d| panic!("{}", d.message));
+        let keys: Vec<String> = entries.iter().map(|e| e.key().to_string()).collect();
+        let expected: Vec<String> = (0..crate::load::bib_convert::PARALLEL_ENTRIES + 100)
+            .map(|i| format!("k{i}"))
+            .collect();
+        assert_eq!(keys, expected);
+        // The entry the BibTeX parser panics on, among the last part's.
+        let bad = "@article{odd,\n  title = {J},\n  date = {202088888.888880x-05},\n}\n";
+        let file = TextFile {
+            path: PathBuf::from("bibliography/long.bib"),
+            text: format!("{text}{bad}"),
+        };
+        let d = parse_file_uncached(&file).expect_err("an error");
+        assert!(
+            d.message.contains("the BibTeX parser failed on this entry"),
+            "{}",
+            d.message
+        );
+        let line = d
+            .span
+            .as_ref()
+            .map(|s| crate::diag::line_col(&file.text, s.start).0);
+        assert_eq!(line, Some(text.lines().count() + 1), "{d:?}");
     }
 }

@@ -1,6 +1,7 @@
 //! Load: the project's files into a [`project::Project`].
 
 pub mod analyses;
+pub mod bib_convert;
 pub mod bibliography;
 pub mod csl_json;
 pub mod data;

@@ -151,16 +151,22 @@ pub fn unescape_marker(s: &str) -> String {
     s.replace("\\u002d\\u002d", "--")
 }
 
-/// Render a one-off template with a located error. `protected` is the
-/// origin's text as [`protect::protect`] made it (shortcodes expanded).
+/// Render a one-off template with a located error, in the project's
+/// language: Jinja2 with `jinja` as its scope (`templates: manubot`), else
+/// Tera with `ctx`. `protected` is the origin's text as [`protect::protect`]
+/// made it (shortcodes expanded).
 pub fn render_one(
     tera: &mut Tera,
+    jinja: Option<&minijinja::Value>,
     name: &str,
     origin: &Origin,
     protected: &str,
     ctx: &Context,
     what: &str,
 ) -> Result<String, Diagnostic> {
+    if let Some(scope) = jinja {
+        return jinja::render(origin, protected, scope, what);
+    }
     crate::assemble::sandbox::add(tera, name, protected)
         .map_err(|e| locate_error(&e, origin, what))?;
     let out = crate::assemble::sandbox::render(tera, name, ctx, protected.len())
@@ -313,14 +319,18 @@ mod tests {
             offset: 0,
             text: "line one\nwe had {{ data.studies.missing }} here\n".into(),
         };
-        let mut tera = new_tera();
         let mut ctx = Context::new();
         ctx.insert("data", &json!({"studies": {"n": 1}}));
-        let d =
-            render_one(&mut tera, "a", &origin, &origin.text, &ctx, "sections/a.md").unwrap_err();
+        let d = failed(&origin, &ctx);
         let span = d.span.unwrap();
         assert_eq!(&origin.text[span], "data.studies.missing");
         assert!(d.message.contains("data.studies.missing"), "{}", d.message);
+    }
+
+    /// The error of rendering the origin's text as a Tera template.
+    fn failed(origin: &Origin, ctx: &Context) -> Diagnostic {
+        let what = origin.file.display().to_string();
+        render_one(&mut new_tera(), None, "a", origin, &origin.text, ctx, &what).unwrap_err()
     }
 
     #[test]
@@ -330,16 +340,7 @@ mod tests {
             offset: 0,
             text: "ok\n{{ data. }}\n".into(),
         };
-        let mut tera = new_tera();
-        let d = render_one(
-            &mut tera,
-            "a",
-            &origin,
-            &origin.text,
-            &Context::new(),
-            "a.md",
-        )
-        .unwrap_err();
+        let d = failed(&origin, &Context::new());
         let (line, _) = crate::diag::line_col(&origin.text, d.span.unwrap().start);
         assert_eq!(line, 2, "{}", d.message);
     }
