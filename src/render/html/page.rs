@@ -44,6 +44,10 @@ pub(super) fn date_text(iso: &str) -> String {
     long_date(iso)
 }
 
+/// From this many references the site's metadata is made on a thread of
+/// its own.
+const PARALLEL_REFERENCES: usize = 500;
+
 /// Render index.html and 404.html.
 pub fn render_page(
     doc: &Document,
@@ -51,10 +55,22 @@ pub fn render_page(
     theme: &Theme,
     sources: &mut SourceMap,
 ) -> Result<Pages, Diagnostic> {
-    let w = HtmlWriter::new(doc, &info.urls);
-    let mut page = front_value(doc, &w);
-    page.extend(content_value(doc, &w));
-    page.extend(site_value(doc, info));
+    // The site's metadata (a citation tag per reference) beside the
+    // document's HTML: in a long document both take long.
+    let (mut page, site) = std::thread::scope(|scope| {
+        let site = (doc.references.len() >= PARALLEL_REFERENCES)
+            .then(|| scope.spawn(|| site_value(doc, info)));
+        let w = HtmlWriter::new(doc, &info.urls);
+        let mut page = front_value(doc, &w);
+        page.extend(content_value(doc, &w));
+        let site = match site.map(|h| h.join()) {
+            Some(Ok(site)) => site,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => site_value(doc, info),
+        };
+        (page, site)
+    });
+    page.extend(site);
     render_templates(theme, &Value::Object(page), sources)
 }
 
