@@ -313,23 +313,26 @@ impl Builder {
 /// Run `f` on a thread of low priority (and the threads it starts, which
 /// inherit it): the PDF and the Word file are made while the browser patches
 /// the page, and take the cores only when the browser does not want them.
+/// Where no thread can be started, `f` runs on this one.
 fn in_background<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
+    let task = std::sync::Mutex::new(Some(f));
+    let take = || task.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let done = std::thread::scope(|scope| {
+        std::thread::Builder::new()
             .name("galley-outputs".into())
             // As deep as the rebuild thread's, for the same manuscripts.
             .stack_size(64 << 20)
             .spawn_scoped(scope, || {
                 lower_priority();
-                f()
-            });
-        match spawned {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            Err(e) => panic!("cannot start a thread for the PDF: {e}"),
-        }
-    })
+                take().map(|f| f())
+            })
+            .ok()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    match done.flatten() {
+        Some(out) => out,
+        None => take().map(|f| f()).expect("the task runs once"),
+    }
 }
 
 /// Lower this thread's scheduling priority: its nice value, which on Linux
