@@ -5,7 +5,8 @@
 (function () {
   "use strict";
   var me = document.currentScript;
-  // "<server instance>-<n>": a page left open across a restart reloads.
+  // "<server instance>-<n>" of the build the page was served from: a page
+  // left open across a restart reloads.
   var generation = me ? me.getAttribute("data-generation") : "";
   var LIVE = "/__galley/live.js";
   var key = "galley-serve-scroll:" + location.pathname;
@@ -336,7 +337,7 @@
       var where = enclosing(t, e.at, e.at + e.remove);
       var pair = where && locate(where.path);
       if (!pair) return -1;
-      var next = t.slice(0, e.at) + e.insert + t.slice(e.at + e.remove);
+      var next = spliced(t, e);
       var before = fragment(t.slice(where.start, where.end));
       var after = fragment(next.slice(where.start, where.end + e.insert.length - e.remove));
       // The element as parsed alone must be the element as the page has it.
@@ -374,14 +375,18 @@
   var expected = generation;
   var pending = [];
 
+  // One edit of a reload event applied to a text.
+  function spliced(text, e) {
+    return text.slice(0, e.at) + e.insert + text.slice(e.at + e.remove);
+  }
+
   // A reload event's edits (in order, apart) applied to a text, the last
   // first so that the positions of the others hold; null if they are not
   // edits of this text.
   function applyEdits(text, page) {
     if (text.length !== page.length) return null;
     for (var i = page.edits.length - 1; i >= 0; i--) {
-      var e = page.edits[i];
-      text = text.slice(0, e.at) + e.insert + text.slice(e.at + e.remove);
+      text = spliced(text, page.edits[i]);
     }
     return text;
   }
@@ -439,7 +444,6 @@
         }
         refresh(pending, tag);
         pending = [];
-        generation = tag;
         if (me) me.setAttribute("data-generation", tag);
       });
     }).catch(function () { if (ticket === latest) reload(); });
