@@ -68,7 +68,9 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         Ok(s) => s,
         Err(d) => return Err(fail(d.into(), sources)),
     };
-    let bib = match bibliography::load(project, &style) {
+    // The sections' templates are parsed on another core meanwhile.
+    let (bib, ahead) = prerender::parsed_while(project, || bibliography::load(project, &style));
+    let bib = match bib {
         Ok(b) => b,
         Err(d) => return Err(fail(d, sources)),
     };
@@ -105,7 +107,7 @@ pub fn assemble(project: &Project) -> Result<Assembled, Failure> {
         markdown::prepare::top_heading_level(project.sections.iter().map(|s| s.text.as_str())) - 1;
     asm.cite_aliases =
         markdown::prepare::citation_aliases(project.sections.iter().map(|s| s.text.as_str()));
-    asm.prerender();
+    asm.prerender(ahead);
     let mut doc = asm.front_matter();
     doc.abstract_ = asm.abstract_blocks();
     doc.summary = asm.summary_blocks();

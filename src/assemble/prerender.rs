@@ -7,63 +7,155 @@
 //! so it is rendered again in order there and its error reported as before.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use super::assembler::Assembler;
 use super::template::{self, Origin};
+use crate::assemble::sandbox::{self, Parsed};
+use crate::load::meta::Templates;
+use crate::load::project::Project;
 
 /// Fewer sections than this are rendered in order only: threads would cost
 /// more than they save.
 const MIN_SECTIONS: usize = 8;
 
+/// The stack of a thread that parses or renders a section: as deep as the
+/// one the sections are read on.
+const STACK: usize = 64 << 20;
+
+/// The sections' texts as [`Assembler::markdown_template`] renders them,
+/// with the Tera templates of those parsed before the data they render with
+/// was read.
+pub(super) struct Ahead {
+    jobs: Vec<(Origin, String)>,
+    parsed: Vec<Option<Parsed>>,
+}
+
+/// The threads to render the sections on; None where they are rendered in
+/// order only. Not while serving: the rebuild cache keeps the renderings of
+/// unchanged sections, and an edit renders one.
+fn threads(project: &Project) -> Option<usize> {
+    let sections = project.sections.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(sections);
+    (!project.cache.enabled() && sections >= MIN_SECTIONS && threads >= 2).then_some(threads)
+}
+
+/// The name a section's template has on a rendering thread.
+fn name(origin: &Origin) -> String {
+    format!("{}#prerendered", origin.file.display())
+}
+
+/// `read` (the bibliography: a long BibTeX file is read on one core) while
+/// another thread parses the sections' Tera templates, which need no data,
+/// until `read` is done. None where the sections are rendered in order.
+pub(super) fn parsed_while<T>(project: &Project, read: impl FnOnce() -> T) -> (T, Option<Ahead>) {
+    if threads(project).is_none() {
+        return (read(), None);
+    }
+    let jobs: Vec<(Origin, String)> = project
+        .sections
+        .iter()
+        .filter(|s| !s.text.trim().is_empty())
+        .map(|s| {
+            let protected = super::shortcodes::protected(project, &s.path, 0, &s.text, 0).text;
+            let origin = Origin {
+                file: s.path.clone(),
+                offset: 0,
+                text: s.text.clone(),
+            };
+            (origin, protected)
+        })
+        .collect();
+    if project.meta.templates == Templates::Manubot {
+        // Jinja2 parses as it renders.
+        let value = read();
+        return (
+            value,
+            Some(Ahead {
+                jobs,
+                parsed: Vec::new(),
+            }),
+        );
+    }
+    let done = AtomicBool::new(false);
+    let (value, parsed) = std::thread::scope(|scope| {
+        let (jobs, done) = (&jobs, &done);
+        let parser = std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn_scoped(scope, move || {
+                let mut out = Vec::new();
+                for (origin, protected) in jobs {
+                    if done.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    // A template that fails is parsed again in order, and
+                    // its error reported there.
+                    out.push(sandbox::parse_alone(&name(origin), protected).ok());
+                }
+                out
+            });
+        let value = read();
+        done.store(true, Ordering::Relaxed);
+        let parsed = parser.ok().and_then(|p| p.join().ok()).unwrap_or_default();
+        (value, parsed)
+    });
+    (value, Some(Ahead { jobs, parsed }))
+}
+
 impl Assembler<'_> {
     /// Render the sections' templates on the machine's cores into
-    /// `prerendered`. Not while serving: the rebuild cache keeps the
-    /// renderings of unchanged sections, and an edit renders one.
-    pub(super) fn prerender(&mut self) {
-        let sections = &self.project.sections;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(sections.len());
-        if self.project.cache.enabled() || sections.len() < MIN_SECTIONS || threads < 2 {
+    /// `prerendered`, taking the ones parsed ahead as they are.
+    pub(super) fn prerender(&mut self, ahead: Option<Ahead>) {
+        let Some((Ahead { jobs, parsed }, threads)) = ahead.zip(threads(self.project)) else {
             return;
-        }
-        // The texts as markdown_template renders them.
-        let jobs: Vec<(Origin, String)> = sections
-            .iter()
-            .filter(|s| !s.text.trim().is_empty())
-            .map(|s| {
-                let protected = self.protected(&s.path, 0, &s.text, 0).text;
-                let origin = Origin {
-                    file: s.path.clone(),
-                    offset: 0,
-                    text: s.text.clone(),
-                };
-                (origin, protected)
-            })
+        };
+        let mut parsed = parsed.into_iter();
+        let parsed: Vec<Mutex<Option<Parsed>>> = (0..jobs.len())
+            .map(|_| Mutex::new(parsed.next().flatten()))
             .collect();
+        let next = AtomicUsize::new(0);
         let (ctx, jinja) = (&self.ctx, self.jinja_ctx.as_ref());
-        let jobs = &jobs;
+        let (jobs, parsed, next) = (&jobs, &parsed, &next);
         let rendered: HashMap<[u8; 32], String> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
-                .filter_map(|first| {
-                    // A stack as deep as the one the sections are read on.
-                    let worker = std::thread::Builder::new().stack_size(64 << 20);
+                .filter_map(|_| {
                     let work = move || {
                         let mut tera = template::new_tera();
                         let mut out = Vec::new();
-                        for (origin, protected) in jobs.iter().skip(first).step_by(threads) {
-                            let name = format!("{}#prerendered", origin.file.display());
+                        // Each takes the next section not taken yet.
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some((origin, protected)) = jobs.get(i) else {
+                                break;
+                            };
+                            let name = name(origin);
+                            let ready = parsed[i].lock().ok().and_then(|mut p| p.take());
                             // Its errors are not kept: the text is rendered
                             // again in order, and the error reported there.
-                            let r = template::render_one(
-                                &mut tera, jinja, &name, origin, protected, ctx, "",
-                            );
-                            if let Ok(r) = r {
+                            let r = match ready {
+                                Some(p) => template::render_parsed(
+                                    &mut tera,
+                                    &name,
+                                    p,
+                                    protected.len(),
+                                    ctx,
+                                )
+                                .ok(),
+                                None => template::render_one(
+                                    &mut tera, jinja, &name, origin, protected, ctx, "",
+                                )
+                                .ok(),
+                            };
+                            if let Some(r) = r {
                                 out.push((super::prerender_key(protected), r));
                             }
                         }
                         out
                     };
+                    let worker = std::thread::Builder::new().stack_size(STACK);
                     worker.spawn_scoped(scope, work).ok()
                 })
                 .collect();
@@ -159,5 +251,32 @@ mod tests {
         assert!(ahead.contains("902-extra.md"), "{ahead}");
         assert!(ahead.contains("906-extra.md"), "{ahead}");
         assert_eq!(ahead, in_order);
+    }
+
+    #[test]
+    fn templates_are_parsed_while_the_bibliography_is_read() {
+        let mut extra: Vec<String> = (0..8)
+            .map(|i| format!("## Fine {i}\n\n{{{{ data.search.databases | length }}}}.\n"))
+            .collect();
+        extra[3] = "## Worse\n\n{% if %}.\n".into();
+        let dir = paper_with(&extra);
+        let project = Project::load(dir.path(), &Cache::off()).unwrap_or_else(|_| panic!("loads"));
+        let slow_read = || std::thread::sleep(std::time::Duration::from_millis(500));
+        let ((), ahead) = super::parsed_while(&project, slow_read);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let Some(ahead) = ahead else {
+            assert!(
+                cores < 2,
+                "{cores} cores, yet the sections are rendered in order"
+            );
+            return;
+        };
+        // Every section was parsed in the time the reading took, but the
+        // one that does not parse: it is left to be parsed in order.
+        assert_eq!(ahead.jobs.len(), ahead.parsed.len());
+        for ((origin, _), parsed) in ahead.jobs.iter().zip(&ahead.parsed) {
+            let bad = origin.file.ends_with("903-extra.md");
+            assert_eq!(parsed.is_none(), bad, "{}", origin.file.display());
+        }
     }
 }

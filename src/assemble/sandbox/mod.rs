@@ -249,7 +249,24 @@ pub fn add(tera: &mut Tera, name: &str, text: &str) -> tera::Result<()> {
 /// quadratic in a document of many templates).
 pub fn add_cached(tera: &mut Tera, name: &str, text: &str, cache: &Cache) -> tera::Result<()> {
     let k = crate::cache::key(&[name.as_bytes(), text.as_bytes()]);
-    let (template, tags) = cache.cached("template parse", k, || parse(name, text))?;
+    let parsed = cache.cached("template parse", k, || parse_alone(name, text))?;
+    add_parsed(tera, name, parsed)
+}
+
+/// A template parsed, checked and instrumented ([`parse_alone`]), to be
+/// [`add_parsed`] to a Tera, on any thread.
+#[derive(Clone)]
+pub struct Parsed(tera::Template, u64);
+
+/// Parse a template for [`add_parsed`] under `name`: the part of [`add`] that
+/// needs no Tera, so it can run before the data it renders with is read.
+pub fn parse_alone(name: &str, text: &str) -> tera::Result<Parsed> {
+    parse(name, text).map(|(template, tags)| Parsed(template, tags))
+}
+
+/// Add a template [`parse_alone`] made under the same `name`.
+pub fn add_parsed(tera: &mut Tera, name: &str, parsed: Parsed) -> tera::Result<()> {
+    let Parsed(template, tags) = parsed;
     let has_blocks = template.parent.is_some() || !template.blocks.is_empty();
     let imports: Vec<String> = template
         .imported_macro_files

@@ -174,6 +174,20 @@ pub fn render_one(
     out.map(|s| protect::restore(&s))
 }
 
+/// [`render_one`] of a Tera template parsed ahead under `name`
+/// ([`crate::assemble::sandbox::parse_alone`]) from a text of
+/// `protected_len` bytes.
+pub fn render_parsed(
+    tera: &mut Tera,
+    name: &str,
+    parsed: crate::assemble::sandbox::Parsed,
+    protected_len: usize,
+    ctx: &Context,
+) -> tera::Result<String> {
+    crate::assemble::sandbox::add_parsed(tera, name, parsed)?;
+    crate::assemble::sandbox::render(tera, name, ctx, protected_len).map(|s| protect::restore(&s))
+}
+
 // ---------------------------------------------------------------- filters
 
 type Args = HashMap<String, Value>;
