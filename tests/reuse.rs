@@ -1,7 +1,8 @@
 //! A rebuild takes the previous PDF and Word file as they are when
 //! nothing they are made of changed, and its output is byte for byte a
 //! clean build's after every kind of change: a section, the data, the
-//! bibliography, the theme's PDF template, the style sheet.
+//! bibliography, the theme's PDF template, the style sheet, a build of
+//! the site alone.
 
 mod common;
 use common::*;
@@ -72,6 +73,15 @@ fn a_rebuild_reuses_what_did_not_change_and_equals_a_clean_build() {
     .unwrap();
     assert_eq!(made(&build(root, out.path())), (false, false));
     same_as_clean(root, out.path(), "a style sheet change");
+
+    // The site alone, then everything: the PDF and the Word file the site
+    // build kept are still taken as they are.
+    edit(root, "theme/static/galley.css", "0.01em", "0.02em");
+    let said = build_into(root, out.path(), &["--timings", "--html"]);
+    assert_eq!(made(&said), (false, false), "--html:\n{said}");
+    let said = build(root, out.path());
+    assert_eq!(made(&said), (false, false), "after --html:\n{said}");
+    same_as_clean(root, out.path(), "a site build");
 
     // Each of these reaches the PDF; all but the PDF's template the Word
     // file too.

@@ -411,6 +411,7 @@ impl Build {
             } else {
                 Vec::new()
             };
+            manifest::carry_reuse(&mut files, &self.out, &kept);
             output::list_outputs(&mut files, &kept);
             // Again, just before replacing it: the folder may have changed
             // while the outputs were rendered.
