@@ -46,23 +46,12 @@ impl Assembler<'_> {
     /// `template` (at `base` in `file`) protected for Tera, its shortcodes
     /// expanded.
     pub(super) fn protect(&mut self, file: &Path, base: usize, template: &str) -> String {
-        let p = self.protected(file, base, template, 0);
+        let p = protected(self.project, file, base, template, 0);
         for d in p.warnings {
             self.diags.push(d);
         }
         self.cell_labels.extend(p.cell_labels);
         p.text
-    }
-
-    /// [`Assembler::protect`] without noting what it found.
-    pub(super) fn protected(
-        &self,
-        file: &Path,
-        base: usize,
-        template: &str,
-        depth: usize,
-    ) -> Protected {
-        protected(self.project, file, base, template, depth)
     }
 }
 

@@ -3,10 +3,10 @@
 //! reuse ([`crate::render::reuse`]), and (added when written) the list of
 //! output files.
 
+use std::path::Path;
+
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-use std::path::Path;
 
 use crate::cache::hex;
 use crate::diag::SourceMap;
