@@ -5,6 +5,8 @@
 //! reading them. [`Assembler::markdown_template`] takes a rendering from
 //! here when it comes to the same text; a template that fails is not kept,
 //! so it is rendered again in order there and its error reported as before.
+//! Parsing a Tera template needs no data at all, so [`parsed_while`] starts
+//! on it while the bibliography is read, which takes one core.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
