@@ -30,6 +30,7 @@ const STACK: usize = 64 << 20;
 /// with the Tera templates of those parsed before the data they render with
 /// was read.
 pub(super) struct Ahead {
+    threads: usize,
     jobs: Vec<(Origin, String)>,
     parsed: Vec<Option<Parsed>>,
 }
@@ -54,9 +55,9 @@ fn name(origin: &Origin) -> String {
 /// another thread parses the sections' Tera templates, which need no data,
 /// until `read` is done. None where the sections are rendered in order.
 pub(super) fn parsed_while<T>(project: &Project, read: impl FnOnce() -> T) -> (T, Option<Ahead>) {
-    if threads(project).is_none() {
+    let Some(threads) = threads(project) else {
         return (read(), None);
-    }
+    };
     let jobs: Vec<(Origin, String)> = project
         .sections
         .iter()
@@ -77,6 +78,7 @@ pub(super) fn parsed_while<T>(project: &Project, read: impl FnOnce() -> T) -> (T
         return (
             value,
             Some(Ahead {
+                threads,
                 jobs,
                 parsed: Vec::new(),
             }),
@@ -104,14 +106,24 @@ pub(super) fn parsed_while<T>(project: &Project, read: impl FnOnce() -> T) -> (T
         let parsed = parser.ok().and_then(|p| p.join().ok()).unwrap_or_default();
         (value, parsed)
     });
-    (value, Some(Ahead { jobs, parsed }))
+    let ahead = Ahead {
+        threads,
+        jobs,
+        parsed,
+    };
+    (value, Some(ahead))
 }
 
 impl Assembler<'_> {
     /// Render the sections' templates on the machine's cores into
     /// `prerendered`, taking the ones parsed ahead as they are.
     pub(super) fn prerender(&mut self, ahead: Option<Ahead>) {
-        let Some((Ahead { jobs, parsed }, threads)) = ahead.zip(threads(self.project)) else {
+        let Some(Ahead {
+            threads,
+            jobs,
+            parsed,
+        }) = ahead
+        else {
             return;
         };
         let mut parsed = parsed.into_iter();
